@@ -1,0 +1,37 @@
+namespace FocusSync.Api.Timekeeping;
+
+/// <summary>The timer part of a session: everything the rules of SPEC section 3 read or change.</summary>
+public sealed class SessionTimer
+{
+    public long Id { get; init; }
+    public bool NoGoal { get; init; }
+
+    /// <summary>Seconds of one countdown; null for a goalless session.</summary>
+    public int? InitialDurationSec { get; set; }
+
+    public int? DailyGoalMinutes { get; set; }
+
+    /// <summary>Milliseconds left when the countdown was last paused or set; null for a goalless session.</summary>
+    public long? TimeLeftMs { get; set; }
+
+    public long? TargetMs { get; set; }
+    public long? RunStartedAtMs { get; set; }
+    public bool IsCompleted { get; set; }
+
+    /// <summary>Milliseconds credited to the current user-day.</summary>
+    public long FocusMs { get; set; }
+
+    public bool Deleted { get; set; }
+    public int Version { get; set; }
+
+    public bool IsRunning => RunStartedAtMs is not null;
+
+    public long? TimeLeftAt(long nowMs) =>
+        NoGoal ? null : TargetMs is { } target ? Math.Max(0, target - nowMs) : TimeLeftMs;
+
+    public long FocusAt(long nowMs) => FocusMs + (RunStartedAtMs is { } started ? nowMs - started : 0);
+
+    internal long FullCountdownMs => InitialDurationSec!.Value * 1000L;
+
+    public SessionTimer Snapshot() => (SessionTimer)MemberwiseClone();
+}
