@@ -23,7 +23,7 @@ public enum ChangeType
 public sealed record Credit(long SessionId, LocalDate Day, long Ms, int? GoalMinutes);
 
 /// <summary>One change of the user's data: one event and one step of the user's seq.</summary>
-public sealed record Change(ChangeType Type, long AtMs, IReadOnlyList<SessionTimer> Sessions);
+public sealed record Change(ChangeType Type, long AtMs, IReadOnlyList<SessionTimer> Sessions, long? GroupId = null);
 
 /// <summary>What applying the rules produced, in order.</summary>
 public sealed class Outcome

@@ -1,0 +1,33 @@
+namespace FocusSync.Api.Auth;
+
+public enum AuthMode
+{
+    Firebase,
+    Development,
+}
+
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    public AuthMode Mode { get; set; } = AuthMode.Firebase;
+
+    public FirebaseAuthOptions Firebase { get; set; } = new();
+}
+
+public sealed class FirebaseAuthOptions
+{
+    public const string GoogleKeysUrl =
+        "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com";
+
+    public const string DevelopmentProjectId = "focussync-dev";
+
+    public string? ProjectId { get; set; }
+
+    public Uri KeysUrl { get; set; } = new(GoogleKeysUrl);
+
+    /// <summary>kid → PEM (X.509 certificate or public key). When set, replaces the download.</summary>
+    public Dictionary<string, string> SigningKeys { get; set; } = [];
+
+    public string Issuer => $"https://securetoken.google.com/{ProjectId}";
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+
+namespace FocusSync.Api.Auth;
+
+internal static class AuthStartupGuard
+{
+    public const string EmulatorHostVariable = "FIREBASE_AUTH_EMULATOR_HOST";
+
+    public static string? Refusal(bool isDevelopmentMode, IHostEnvironment environment, IConfiguration configuration)
+    {
+        if (!environment.IsProduction())
+        {
+            return null;
+        }
+
+        if (isDevelopmentMode)
+        {
+            return "Auth:Mode=Development (development sign-in) is not allowed in the Production environment. " +
+                "Set Auth:Mode=Firebase and Auth:Firebase:ProjectId.";
+        }
+
+        var emulatorHost = configuration[EmulatorHostVariable] ?? Environment.GetEnvironmentVariable(EmulatorHostVariable);
+        if (!string.IsNullOrEmpty(emulatorHost))
+        {
+            return $"{EmulatorHostVariable} is set in the Production environment; " +
+                "the Firebase Auth emulator issues unsigned tokens, so the service refuses to start.";
+        }
+
+        return null;
+    }
+
+    public static void ThrowIfRefused(bool isDevelopmentMode, IHostEnvironment environment, IConfiguration configuration)
+    {
+        if (Refusal(isDevelopmentMode, environment, configuration) is { } message)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+}
+
+internal sealed class AuthOptionsValidator(IHostEnvironment environment, IConfiguration configuration)
+    : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        var failures = new List<string>();
+
+        if (AuthStartupGuard.Refusal(options.Mode == AuthMode.Development, environment, configuration) is { } refusal)
+        {
+            failures.Add(refusal);
+        }
+
+        if (options.Mode == AuthMode.Firebase && string.IsNullOrWhiteSpace(options.Firebase.ProjectId))
+        {
+            failures.Add("Auth:Firebase:ProjectId is required when Auth:Mode is Firebase (the Firebase project id, e.g. \"my-app-1234\").");
+        }
+
+        if (!options.Firebase.KeysUrl.IsAbsoluteUri)
+        {
+            failures.Add("Auth:Firebase:KeysUrl must be an absolute URL.");
+        }
+
+        foreach (var (kid, pem) in options.Firebase.SigningKeys)
+        {
+            if (!SigningKeyPem.TryParse(kid, pem, out _))
+            {
+                failures.Add($"Auth:Firebase:SigningKeys:{kid} is not a PEM X.509 certificate or RSA public key.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

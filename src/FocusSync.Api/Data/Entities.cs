@@ -1,0 +1,73 @@
+namespace FocusSync.Api.Data;
+
+public sealed class User
+{
+    public required string Id { get; init; }
+    public string? Name { get; set; }
+    public string? Email { get; set; }
+    public long CreatedAtMs { get; init; }
+    public string TimeZone { get; set; } = "UTC";
+    public string ResetTime { get; set; } = "00:00";
+    public string WeekStart { get; set; } = "monday";
+    public bool SingleRunning { get; set; } = true;
+
+    /// <summary>The user's change counter; also the optimistic-concurrency token that serialises their changes.</summary>
+    public long Seq { get; set; }
+
+    /// <summary>The current user-day and the instant it ends.</summary>
+    public DateOnly Day { get; set; }
+
+    public long DayEndMs { get; set; }
+
+    /// <summary>The earliest completion or day boundary still to perform; the timekeeper's index.</summary>
+    public long NextDueMs { get; set; }
+}
+
+public sealed class Group
+{
+    public long Id { get; init; }
+    public required string UserId { get; init; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+}
+
+public sealed class Session
+{
+    public long Id { get; init; }
+    public required string UserId { get; init; }
+    public required string Title { get; set; }
+    public long? GroupId { get; set; }
+    public bool NoGoal { get; init; }
+    public int? InitialDurationSec { get; set; }
+    public int? DailyGoalMinutes { get; set; }
+    public long? TimeLeftMs { get; set; }
+    public long? TargetMs { get; set; }
+    public long? RunStartedAtMs { get; set; }
+    public bool IsCompleted { get; set; }
+    public long FocusMs { get; set; }
+    public int Version { get; set; }
+    public long CreatedAtMs { get; init; }
+    public long? DeletedAtMs { get; set; }
+}
+
+/// <summary>Time really spent on a session in one user-day, and that day's goal.</summary>
+public sealed class TaskDailyTime
+{
+    public long Id { get; init; }
+    public required string UserId { get; init; }
+    public long SessionId { get; init; }
+    public DateOnly Date { get; init; }
+    public long MsSpent { get; set; }
+    public int? GoalMinutes { get; set; }
+}
+
+/// <summary>The first response to a POST /sessions carrying an Idempotency-Key.</summary>
+public sealed class IdempotentRequest
+{
+    public required string UserId { get; init; }
+    public required string Key { get; init; }
+    public required string BodyHash { get; init; }
+    public long SessionId { get; init; }
+    public required string ResponseJson { get; init; }
+    public long CreatedAtMs { get; init; }
+}

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace FocusSync.Api.Data;
+
+public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Group> Groups => Set<Group>();
+    public DbSet<Session> Sessions => Set<Session>();
+    public DbSet<TaskDailyTime> TaskDailyTimes => Set<TaskDailyTime>();
+    public DbSet<IdempotentRequest> IdempotentRequests => Set<IdempotentRequest>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(user =>
+        {
+            user.ToTable("Users");
+            user.Property(u => u.Id).HasMaxLength(128);
+            user.Property(u => u.Name).HasMaxLength(200);
+            user.Property(u => u.Email).HasMaxLength(320);
+            user.Property(u => u.TimeZone).HasMaxLength(64);
+            user.Property(u => u.ResetTime).HasMaxLength(5);
+            user.Property(u => u.WeekStart).HasMaxLength(9);
+            user.Property(u => u.Seq).IsConcurrencyToken();
+            user.HasIndex(u => u.NextDueMs);
+        });
+
+        modelBuilder.Entity<Group>(group =>
+        {
+            group.ToTable("Groups");
+            group.Property(g => g.Name).HasMaxLength(100);
+            group.Property(g => g.Description).HasMaxLength(1000);
+            group.HasOne<User>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+            group.HasIndex(g => g.UserId);
+        });
+
+        modelBuilder.Entity<Session>(session =>
+        {
+            session.ToTable("Sessions", t =>
+            {
+                t.HasCheckConstraint("CK_Sessions_Goal",
+                    "(\"NoGoal\" AND \"InitialDurationSec\" IS NULL AND \"DailyGoalMinutes\" IS NULL AND \"TimeLeftMs\" IS NULL AND \"TargetMs\" IS NULL)"
+                    + " OR (NOT \"NoGoal\" AND \"InitialDurationSec\" BETWEEN 1 AND 86400 AND \"DailyGoalMinutes\" BETWEEN 1 AND 1440 AND \"TimeLeftMs\" >= 0)");
+                t.HasCheckConstraint("CK_Sessions_Running",
+                    "(\"RunStartedAtMs\" IS NULL AND \"TargetMs\" IS NULL) OR (\"RunStartedAtMs\" IS NOT NULL AND \"DeletedAtMs\" IS NULL)");
+                t.HasCheckConstraint("CK_Sessions_FocusMs", "\"FocusMs\" >= 0");
+            });
+            session.Property(s => s.Title).HasMaxLength(200);
+            session.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            session.HasOne<Group>().WithMany().HasForeignKey(s => s.GroupId).OnDelete(DeleteBehavior.SetNull);
+            session.HasIndex(s => new { s.UserId, s.DeletedAtMs });
+        });
+
+        modelBuilder.Entity<TaskDailyTime>(day =>
+        {
+            day.ToTable("TaskDailyTimes", t => t.HasCheckConstraint("CK_TaskDailyTimes_MsSpent", "\"MsSpent\" >= 0"));
+            day.HasOne<Session>().WithMany().HasForeignKey(d => d.SessionId).OnDelete(DeleteBehavior.Cascade);
+            day.HasOne<User>().WithMany().HasForeignKey(d => d.UserId).OnDelete(DeleteBehavior.Cascade);
+            day.HasIndex(d => new { d.SessionId, d.Date }).IsUnique();
+            day.HasIndex(d => new { d.UserId, d.Date, d.SessionId });
+        });
+
+        modelBuilder.Entity<IdempotentRequest>(request =>
+        {
+            request.ToTable("IdempotentRequests");
+            request.HasKey(r => new { r.UserId, r.Key });
+            request.Property(r => r.Key).HasMaxLength(200);
+            request.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}
+
+public sealed class SqliteFocusSyncDb(DbContextOptions<SqliteFocusSyncDb> options) : FocusSyncDb(options);
+
+public sealed class PostgresFocusSyncDb(DbContextOptions<PostgresFocusSyncDb> options) : FocusSyncDb(options);

@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Text;
+using FocusSync.Api.Groups;
+using FocusSync.Api.Realtime;
+using FocusSync.Api.Sessions;
+using FocusSync.Api.Users;
+using FocusSync.Api.Timekeeping;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NodaTime;
+using NodaTime.Text;
+
+namespace FocusSync.Api.Data;
+
+public sealed record UserIdentity(string Id, string? Name, string? Email);
+
+/// <summary>
+/// Runs one request's work on one user: loads the user's live sessions, catches up with whatever fell
+/// due, applies the action, and commits the new state, the credited time and the seq in one
+/// transaction. The user's seq is an optimistic-concurrency token, so two requests of one user (on
+/// one instance or several) never both commit a change built on the same state: the loser retries.
+/// </summary>
+public sealed class UserChanges(
+    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, ILogger<UserChanges> logger)
+{
+    private const int MaxAttempts = 20;
+
+    public async Task<T> ApplyAsync<T>(
+        UserIdentity identity, Func<UserContext, Task<T>> action, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var context = await LoadAsync(identity, cancellationToken);
+            try
+            {
+                Timekeeper.CatchUp(context.Timers, context.NowMs, context.Outcome);
+                var result = await action(context);
+                var events = await CommitAsync(context, cancellationToken);
+                if (events.Count > 0)
+                {
+                    await PublishAsync(identity.Id, events);
+                }
+
+                return result;
+            }
+            catch (DbUpdateException) when (attempt < MaxAttempts)
+            {
+                // Another request of this user committed first (or created the user first): start again from its state.
+                logger.LogDebug("Retrying a change of a user after a concurrent commit (attempt {Attempt})", attempt);
+            }
+            finally
+            {
+                await context.DisposeTransactionAsync();
+            }
+        }
+    }
+
+    public Task<T> ApplyAsync<T>(
+        UserIdentity identity, Func<UserContext, T> action, CancellationToken cancellationToken = default) =>
+        ApplyAsync(identity, context => Task.FromResult(action(context)), cancellationToken);
+
+    /// <summary>Performs only what fell due: the timekeeper's work for one user.</summary>
+    public Task CatchUpAsync(string userId, CancellationToken cancellationToken = default) =>
+        ApplyAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
+
+    private async Task<UserContext> LoadAsync(UserIdentity identity, CancellationToken cancellationToken)
+    {
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == identity.Id, cancellationToken);
+        var sessions = user is null
+            ? []
+            : await db.Sessions.Where(s => s.UserId == identity.Id && s.DeletedAtMs == null)
+                .OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        if (user is null)
+        {
+            user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
+            var clock = UserClock.Create(DateTimeZone.Utc, LocalTime.Midnight, true, nowMs);
+            user.Day = clock.Day.ToDateOnly();
+            user.DayEndMs = clock.DayEndMs;
+            user.NextDueMs = clock.DayEndMs;
+            db.Users.Add(user);
+        }
+
+        return new UserContext(db, user, sessions, nowMs);
+    }
+
+    private async Task<IReadOnlyList<ChangeEvent>> CommitAsync(UserContext context, CancellationToken cancellationToken)
+    {
+        var user = context.User;
+        var changes = context.Outcome.Changes;
+        var firstSeq = user.Seq + 1;
+        context.WriteBack();
+        user.Seq += changes.Count;
+        if (!db.ChangeTracker.HasChanges() && context.Outcome.Credits.Count == 0)
+        {
+            return [];
+        }
+
+        await context.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await UpsertCreditsAsync(user.Id, context.Outcome.Credits, cancellationToken);
+        await context.CommitAsync(cancellationToken);
+        return [.. changes.Select((change, i) => context.ToEvent(change, firstSeq + i))];
+    }
+
+    private async Task UpsertCreditsAsync(string userId, List<Credit> credits, CancellationToken cancellationToken)
+    {
+        var rows = credits
+            .GroupBy(c => (c.SessionId, c.Day))
+            .Select(g => (g.Key.SessionId, g.Key.Day, Ms: g.Sum(c => c.Ms), g.Last().GoalMinutes))
+            .ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var sql = new StringBuilder(
+            "INSERT INTO \"TaskDailyTimes\" (\"UserId\", \"SessionId\", \"Date\", \"MsSpent\", \"GoalMinutes\") VALUES ");
+        var parameters = new List<object?>();
+        foreach (var (sessionId, day, ms, goal) in rows)
+        {
+            var n = parameters.Count;
+            sql.Append(CultureInfo.InvariantCulture, $"{(n == 0 ? "" : ", ")}({{{n}}}, {{{n + 1}}}, {{{n + 2}}}, {{{n + 3}}}, {{{n + 4}}})");
+            parameters.AddRange([userId, sessionId, day.ToDateOnly(), ms, goal]);
+        }
+
+        sql.Append(" ON CONFLICT (\"SessionId\", \"Date\") DO UPDATE SET \"MsSpent\" = \"TaskDailyTimes\".\"MsSpent\" + excluded.\"MsSpent\", \"GoalMinutes\" = excluded.\"GoalMinutes\"");
+        await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+    }
+
+    private async Task PublishAsync(string userId, IReadOnlyList<ChangeEvent> events)
+    {
+        try
+        {
+            await publisher.PublishAsync(userId, events);
+        }
+        catch (Exception ex)
+        {
+            // The change is committed; a client that missed the event sees the seq gap and resyncs.
+            logger.LogWarning(ex, "Broadcasting {Count} events failed", events.Count);
+        }
+    }
+}
+
+/// <summary>One attempt's view of a user: their rows, their timers, and what the rules produced so far.</summary>
+public sealed class UserContext
+{
+    private static readonly LocalTimePattern ResetPattern = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+    private readonly FocusSyncDb _db;
+    private readonly Dictionary<long, (Session Row, SessionTimer Timer)> _sessions = [];
+    private readonly Dictionary<long, Group> _groups = [];
+    private readonly long _committedSeq;
+    private IDbContextTransaction? _transaction;
+
+    internal UserContext(FocusSyncDb db, User user, List<Session> sessions, long nowMs)
+    {
+        _db = db;
+        User = user;
+        _committedSeq = user.Seq;
+        NowMs = nowMs;
+        Timers = new UserTimers(
+            new UserClock
+            {
+                Zone = DateTimeZoneProviders.Tzdb[user.TimeZone],
+                ResetTime = ResetPattern.Parse(user.ResetTime).Value,
+                SingleRunning = user.SingleRunning,
+                Day = LocalDate.FromDateOnly(user.Day),
+                DayEndMs = user.DayEndMs,
+            },
+            []);
+        foreach (var row in sessions)
+        {
+            Track(row, ToTimer(row));
+        }
+    }
+
+    public User User { get; }
+    public UserTimers Timers { get; }
+    public Outcome Outcome { get; } = new();
+    public long NowMs { get; }
+    public FocusSyncDb Db => _db;
+
+    /// <summary>The user's seq once this attempt's changes are committed.</summary>
+    public long Seq => _committedSeq + Outcome.Changes.Count;
+
+    public UserDto UserDto => UserDto.From(User, Timers.Clock, NowMs);
+
+    public IEnumerable<(Session Row, SessionTimer Timer)> LiveSessions =>
+        _sessions.Values.Where(s => !s.Timer.Deleted).OrderBy(s => s.Row.Id);
+
+    public (Session Row, SessionTimer Timer)? Find(long id) =>
+        _sessions.TryGetValue(id, out var found) && !found.Timer.Deleted ? found : null;
+
+    public static LocalTime ParseResetTime(string text) => ResetPattern.Parse(text).Value;
+
+    /// <summary>Inserts a new session row inside this attempt's transaction, so its id is known to the rules.</summary>
+    public async Task<Session> InsertSessionAsync(Session row, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        _db.Sessions.Add(row);
+        await _db.SaveChangesAsync(cancellationToken);
+        return row;
+    }
+
+    public void Track(Session row, SessionTimer timer) => _sessions[row.Id] = (row, timer);
+
+    public async Task<Group?> FindGroupAsync(long id, CancellationToken cancellationToken)
+    {
+        if (!_groups.TryGetValue(id, out var group))
+        {
+            group = await _db.Groups.SingleOrDefaultAsync(g => g.Id == id && g.UserId == User.Id, cancellationToken);
+            if (group is not null)
+            {
+                _groups[id] = group;
+            }
+        }
+
+        return group;
+    }
+
+    public async Task<Group> InsertGroupAsync(Group group, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        _db.Groups.Add(group);
+        await _db.SaveChangesAsync(cancellationToken);
+        _groups[group.Id] = group;
+        return group;
+    }
+
+    public void RemoveGroup(Group group)
+    {
+        foreach (var (row, timer) in LiveSessions.Where(s => s.Row.GroupId == group.Id))
+        {
+            row.GroupId = null;
+            timer.Version++;
+        }
+
+        _db.Groups.Remove(group);
+    }
+
+    public SessionDto ToDto(Session row, SessionTimer timer) => SessionDto.From(row, timer, NowMs);
+
+    public SessionDto ToDto((Session Row, SessionTimer Timer) session) => ToDto(session.Row, session.Timer);
+
+    public SessionList ToList() => new([.. LiveSessions.Select(ToDto)], Seq, NowMs);
+
+    internal ChangeEvent ToEvent(Change change, long seq)
+    {
+        var type = ChangeEvent.TypeName(change.Type);
+        var sessions = change.Sessions.Select(s => SessionDto.From(_sessions[s.Id].Row, s, NowMs)).ToList();
+        return change.Type switch
+        {
+            ChangeType.ResetAll or ChangeType.AutoReset =>
+                new ChangeEvent(type, seq, NowMs) { Sessions = sessions },
+            ChangeType.DeleteSession =>
+                new ChangeEvent(type, seq, NowMs) { SessionId = change.Sessions[0].Id },
+            ChangeType.AutoResetTimeChange =>
+                new ChangeEvent(type, seq, NowMs) { User = UserDto },
+            ChangeType.AddGroup or ChangeType.EditGroup =>
+                new ChangeEvent(type, seq, NowMs) { Group = GroupDto.From(_groups[change.GroupId!.Value]) },
+            ChangeType.DeleteGroup =>
+                new ChangeEvent(type, seq, NowMs) { GroupId = change.GroupId },
+            _ => new ChangeEvent(type, seq, NowMs) { Session = sessions[0] },
+        };
+    }
+
+    internal void WriteBack()
+    {
+        var clock = Timers.Clock;
+        User.Day = clock.Day.ToDateOnly();
+        User.DayEndMs = clock.DayEndMs;
+        User.SingleRunning = clock.SingleRunning;
+        User.NextDueMs = Timekeeper.NextDueMs(Timers);
+        foreach (var (row, timer) in _sessions.Values)
+        {
+            row.InitialDurationSec = timer.InitialDurationSec;
+            row.DailyGoalMinutes = timer.DailyGoalMinutes;
+            row.TimeLeftMs = timer.TimeLeftMs;
+            row.TargetMs = timer.TargetMs;
+            row.RunStartedAtMs = timer.RunStartedAtMs;
+            row.IsCompleted = timer.IsCompleted;
+            row.FocusMs = timer.FocusMs;
+            row.Version = timer.Version;
+            if (timer.Deleted)
+            {
+                row.DeletedAtMs ??= NowMs;
+            }
+        }
+    }
+
+    internal async Task BeginTransactionAsync(CancellationToken cancellationToken) =>
+        _transaction ??= await _db.Database.BeginTransactionAsync(cancellationToken);
+
+    internal async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    internal async Task DisposeTransactionAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync();
+            _transaction = null;
+        }
+    }
+
+    private static SessionTimer ToTimer(Session row) => new()
+    {
+        Id = row.Id,
+        NoGoal = row.NoGoal,
+        InitialDurationSec = row.InitialDurationSec,
+        DailyGoalMinutes = row.DailyGoalMinutes,
+        TimeLeftMs = row.TimeLeftMs,
+        TargetMs = row.TargetMs,
+        RunStartedAtMs = row.RunStartedAtMs,
+        IsCompleted = row.IsCompleted,
+        FocusMs = row.FocusMs,
+        Version = row.Version,
+        Deleted = row.DeletedAtMs is not null,
+    };
+}

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using FocusSync.Api.Data;
+using FocusSync.Api.Http;
+using FocusSync.Api.Sessions;
+using FocusSync.Api.Timekeeping;
+using FocusSync.Api.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FocusSync.Api.Groups;
+
+public sealed record GroupRequest(string? Name, string? Description);
+
+public sealed record GroupList(IReadOnlyList<GroupDto> Groups);
+
+public static class GroupEndpoints
+{
+    public static IEndpointRouteBuilder MapGroups(this IEndpointRouteBuilder app)
+    {
+        var groups = app.MapGroup("/groups").RequireAuthorization().WithTags("Groups");
+        groups.MapGet("/", List);
+        groups.MapPost("/", Create).Accepts<GroupRequest>("application/json");
+        groups.MapPatch("/{id}", Edit).Accepts<GroupRequest>("application/json");
+        groups.MapDelete("/{id}", Delete);
+        return app;
+    }
+
+    private static Task<Ok<GroupList>> List(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+        changes.ApplyAsync(user.Identity(), async ctx =>
+        {
+            var rows = await ctx.Db.Groups.AsNoTracking().Where(g => g.UserId == ctx.User.Id)
+                .OrderBy(g => g.Id).ToListAsync(ct);
+            return TypedResults.Ok(new GroupList([.. rows.Select(GroupDto.From)]));
+        }, ct);
+
+    private static async Task<Results<Created<GroupDto>, ValidationProblem, ProblemHttpResult>> Create(
+        HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<LimitOptions> limits, CancellationToken ct)
+    {
+        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
+        if (fields is null)
+        {
+            return Problems.Invalid(bodyErrors!);
+        }
+
+        fields.OnlyAllow("name", "description");
+        var name = fields.String("name", 1, 100, required: true);
+        var description = fields.String("description", 0, 1000, required: false) ?? "";
+        if (!fields.IsValid)
+        {
+            return Problems.Invalid(fields.Errors);
+        }
+
+        return await changes.ApplyAsync<Results<Created<GroupDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
+        {
+            if (await ctx.Db.Groups.CountAsync(g => g.UserId == ctx.User.Id, ct) >= limits.Value.MaxGroupsPerUser)
+            {
+                return TypedResults.Problem(
+                    detail: $"You have reached the limit of {limits.Value.MaxGroupsPerUser} groups.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Group limit reached");
+            }
+
+            var group = await ctx.InsertGroupAsync(
+                new Group { UserId = ctx.User.Id, Name = name!, Description = description }, ct);
+            ctx.Outcome.Changes.Add(new Change(ChangeType.AddGroup, ctx.NowMs, [], group.Id));
+            return TypedResults.Created($"/groups/{group.Id}", GroupDto.From(group));
+        }, ct);
+    }
+
+    private static async Task<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>> Edit(
+        string id, HttpRequest request, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        if (SessionEndpoints.ParseId(id) is not { } groupId)
+        {
+            return SessionEndpoints.InvalidId();
+        }
+
+        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
+        if (fields is null)
+        {
+            return Problems.Invalid(bodyErrors!);
+        }
+
+        fields.OnlyAllow("name", "description");
+        if (fields.IsNull("name"))
+        {
+            fields.Fail("name", "'name' cannot be null.");
+        }
+
+        var name = fields.String("name", 1, 100, required: false);
+        var description = fields.IsNull("description") ? "" : fields.String("description", 0, 1000, required: false);
+        if (!fields.IsValid)
+        {
+            return Problems.Invalid(fields.Errors);
+        }
+
+        return await changes.ApplyAsync<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
+        {
+            if (await ctx.FindGroupAsync(groupId, ct) is not { } group)
+            {
+                return Problems.NotFound("group");
+            }
+
+            if ((name ?? group.Name) != group.Name || (description ?? group.Description) != group.Description)
+            {
+                group.Name = name ?? group.Name;
+                group.Description = description ?? group.Description;
+                ctx.Outcome.Changes.Add(new Change(ChangeType.EditGroup, ctx.NowMs, [], group.Id));
+            }
+
+            return TypedResults.Ok(GroupDto.From(group));
+        }, ct);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
+        string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        if (SessionEndpoints.ParseId(id) is not { } groupId)
+        {
+            return SessionEndpoints.InvalidId();
+        }
+
+        return await changes.ApplyAsync<Results<NoContent, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
+        {
+            if (await ctx.FindGroupAsync(groupId, ct) is not { } group)
+            {
+                return Problems.NotFound("group");
+            }
+
+            ctx.RemoveGroup(group);
+            ctx.Outcome.Changes.Add(new Change(ChangeType.DeleteGroup, ctx.NowMs, [], group.Id));
+            return TypedResults.NoContent();
+        }, ct);
+    }
+}

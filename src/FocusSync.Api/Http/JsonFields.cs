@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FocusSync.Api.Http;
+
+/// <summary>
+/// Reads a JSON object body field by field, collecting one error per bad field, so that every 400
+/// names the field at fault (a wrong type included) instead of failing on the first deserialisation error.
+/// </summary>
+public sealed class JsonFields
+{
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+    private readonly JsonObject _body;
+
+    private JsonFields(JsonObject body) => _body = body;
+
+    public Dictionary<string, string[]> Errors { get; } = [];
+    public bool IsValid => Errors.Count == 0;
+    public string Canonical => _body.ToJsonString();
+
+    public static async Task<(JsonFields? Fields, Dictionary<string, string[]>? Errors)> ReadAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var node = await JsonNode.ParseAsync(request.Body, NodeOptions, default, cancellationToken);
+            return node is JsonObject body
+                ? (new JsonFields(body), null)
+                : (null, new() { ["body"] = ["The body must be a JSON object."] });
+        }
+        catch (JsonException ex)
+        {
+            return (null, new() { ["body"] = [$"The body is not valid JSON: {ex.Message}"] });
+        }
+    }
+
+    public bool Has(string name) => _body.ContainsKey(name);
+
+    public bool IsNull(string name) => _body.TryGetPropertyValue(name, out var node) && node is null;
+
+    public void OnlyAllow(params string[] allowed)
+    {
+        foreach (var (name, _) in _body)
+        {
+            if (!allowed.Contains(name, StringComparer.Ordinal))
+            {
+                Fail(name, $"'{name}' cannot be set here; allowed fields: {string.Join(", ", allowed)}.");
+            }
+        }
+    }
+
+    public string? String(string name, int minLength, int maxLength, bool required)
+    {
+        if (!Present(name, required))
+        {
+            return null;
+        }
+
+        if (_body[name] is not JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            return Fail<string>(name, $"'{name}' must be a string.");
+        }
+
+        return text.Length < minLength || text.Length > maxLength || (minLength > 0 && string.IsNullOrWhiteSpace(text))
+            ? Fail<string>(name, $"'{name}' must be {minLength} to {maxLength} characters{(minLength > 0 ? " and not blank" : "")}.")
+            : text;
+    }
+
+    public int? Int(string name, int min, int max, bool required)
+    {
+        var number = Long(name, required);
+        if (number is null)
+        {
+            return null;
+        }
+
+        if (number < min || number > max)
+        {
+            Fail(name, $"'{name}' must be a whole number from {min} to {max}.");
+            return null;
+        }
+
+        return (int)number;
+    }
+
+    public long? Long(string name, bool required)
+    {
+        if (!Present(name, required))
+        {
+            return null;
+        }
+
+        if (_body[name] is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<long>(out var number))
+        {
+            return number;
+        }
+
+        Fail(name, $"'{name}' must be a whole number.");
+        return null;
+    }
+
+    public bool? Bool(string name, bool required)
+    {
+        if (!Present(name, required))
+        {
+            return null;
+        }
+
+        if (_body[name] is JsonValue value && value.TryGetValue<bool>(out var flag))
+        {
+            return flag;
+        }
+
+        Fail(name, $"'{name}' must be true or false.");
+        return null;
+    }
+
+    public void Fail(string name, string message) =>
+        Errors[name] = Errors.TryGetValue(name, out var existing) ? [.. existing, message] : [message];
+
+    private T? Fail<T>(string name, string message)
+        where T : class
+    {
+        Fail(name, message);
+        return null;
+    }
+
+    private bool Present(string name, bool required)
+    {
+        if (_body.TryGetPropertyValue(name, out var node) && node is not null)
+        {
+            return true;
+        }
+
+        if (required)
+        {
+            Fail(name, $"'{name}' is required.");
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FocusSync.Api.Data;
+using FocusSync.Api.Http;
+using FocusSync.Api.Timekeeping;
+using FocusSync.Api.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace FocusSync.Api.Sessions;
+
+public static class SessionEndpoints
+{
+    private const string IdempotencyHeader = "Idempotency-Key";
+
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var sessions = app.MapGroup("/sessions").RequireAuthorization().WithTags("Sessions");
+        sessions.MapGet("/", List);
+        sessions.MapGet("/{id}", Get);
+        sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json");
+        sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+            Act(id, user, changes, Timekeeper.Start, ct));
+        sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+            Act(id, user, changes, Timekeeper.Pause, ct));
+        sessions.MapPost("/{id}/actions/reset", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+            Act(id, user, changes, Timekeeper.Reset, ct));
+        sessions.MapPost("/actions/reset-all", ResetAll);
+        sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json");
+        sessions.MapDelete("/{id}", Delete);
+        return app;
+    }
+
+    private static Task<Ok<SessionList>> List(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+        changes.ApplyAsync(user.Identity(), ctx => TypedResults.Ok(ctx.ToList()), ct);
+
+    private static async Task<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>> Get(
+        string id, ClaimsPrincipal user, UserChanges changes, HttpResponse response, CancellationToken ct)
+    {
+        if (ParseId(id) is not { } sessionId)
+        {
+            return InvalidId();
+        }
+
+        return await changes.ApplyAsync<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>>(user.Identity(), ctx =>
+        {
+            if (ctx.Find(sessionId) is not { } session)
+            {
+                return Problems.NotFound("session");
+            }
+
+            response.Headers.ETag = ETag(session.Timer.Version);
+            return TypedResults.Ok(ctx.ToDto(session));
+        }, ct);
+    }
+
+    private static async Task<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>> Act(
+        string id, ClaimsPrincipal user, UserChanges changes,
+        Action<UserTimers, SessionTimer, long, Outcome> rule, CancellationToken ct)
+    {
+        if (ParseId(id) is not { } sessionId)
+        {
+            return InvalidId();
+        }
+
+        return await changes.ApplyAsync<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>>(user.Identity(), ctx =>
+        {
+            if (ctx.Find(sessionId) is not { } session)
+            {
+                return Problems.NotFound("session");
+            }
+
+            rule(ctx.Timers, session.Timer, ctx.NowMs, ctx.Outcome);
+            return TypedResults.Ok(ctx.ToDto(session));
+        }, ct);
+    }
+
+    private static Task<Ok<SessionList>> ResetAll(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+        changes.ApplyAsync(user.Identity(), ctx =>
+        {
+            Timekeeper.ResetAll(ctx.Timers, ctx.NowMs, ctx.Outcome);
+            return TypedResults.Ok(ctx.ToList());
+        }, ct);
+
+    private static async Task<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>> Create(
+        HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<JsonOptions> json,
+        IOptions<LimitOptions> limits, CancellationToken ct)
+    {
+        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
+        if (fields is null)
+        {
+            return Problems.Invalid(bodyErrors!);
+        }
+
+        fields.OnlyAllow("title", "groupId", "noGoal", "initialDuration", "dailyGoalMinutes");
+        var title = fields.String("title", 1, 200, required: true);
+        var groupId = fields.Long("groupId", required: false);
+        var noGoal = fields.Bool("noGoal", required: false) ?? false;
+        int? duration = null, goal = null;
+        if (noGoal)
+        {
+            foreach (var name in new[] { "initialDuration", "dailyGoalMinutes" }.Where(n => fields.Has(n) && !fields.IsNull(n)))
+            {
+                fields.Fail(name, $"A goalless session has no '{name}'.");
+            }
+        }
+        else
+        {
+            duration = fields.Int("initialDuration", 1, 86400, required: true);
+            goal = fields.Int("dailyGoalMinutes", 1, 1440, required: true);
+        }
+
+        var key = request.Headers[IdempotencyHeader].ToString();
+        if (request.Headers.ContainsKey(IdempotencyHeader) && (key.Length is 0 or > 200 || key.Any(char.IsControl)))
+        {
+            fields.Fail(IdempotencyHeader, "The Idempotency-Key header must be 1 to 200 printable characters.");
+        }
+
+        if (!fields.IsValid)
+        {
+            return Problems.Invalid(fields.Errors);
+        }
+
+        var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fields.Canonical)));
+        return await changes.ApplyAsync<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
+        {
+            if (key.Length > 0 && await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) is { } earlier)
+            {
+                return earlier.BodyHash == bodyHash
+                    ? TypedResults.Created(Location(earlier.SessionId), JsonSerializer.Deserialize<SessionDto>(earlier.ResponseJson, json.Value.SerializerOptions)!)
+                    : TypedResults.Problem(
+                        detail: "This Idempotency-Key was already used with a different body.",
+                        statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+
+            if (groupId is { } gid && await ctx.FindGroupAsync(gid, ct) is null)
+            {
+                return Problems.Invalid("groupId", "No group of yours has that id.");
+            }
+
+            if (ctx.LiveSessions.Count() >= limits.Value.MaxSessionsPerUser)
+            {
+                return TypedResults.Problem(
+                    detail: $"You have reached the limit of {limits.Value.MaxSessionsPerUser} sessions.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Session limit reached");
+            }
+
+            var row = await ctx.InsertSessionAsync(
+                new Session { UserId = ctx.User.Id, Title = title!, GroupId = groupId, NoGoal = noGoal, CreatedAtMs = ctx.NowMs },
+                ct);
+            var timer = Timekeeper.Create(ctx.Timers, row.Id, duration, goal, ctx.NowMs, ctx.Outcome);
+            ctx.Track(row, timer);
+            var dto = ctx.ToDto(row, timer);
+            if (key.Length > 0)
+            {
+                ctx.Db.IdempotentRequests.Add(new IdempotentRequest
+                {
+                    UserId = ctx.User.Id,
+                    Key = key,
+                    BodyHash = bodyHash,
+                    SessionId = row.Id,
+                    ResponseJson = JsonSerializer.Serialize(dto, json.Value.SerializerOptions),
+                    CreatedAtMs = ctx.NowMs,
+                });
+            }
+
+            return TypedResults.Created(Location(row.Id), dto);
+        }, ct);
+    }
+
+    private static async Task<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>> Edit(
+        string id, HttpRequest request, HttpResponse response, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        if (ParseId(id) is not { } sessionId)
+        {
+            return InvalidId();
+        }
+
+        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
+        if (fields is null)
+        {
+            return Problems.Invalid(bodyErrors!);
+        }
+
+        fields.OnlyAllow("title", "groupId", "dailyGoalMinutes", "initialDuration");
+        foreach (var name in new[] { "title", "dailyGoalMinutes", "initialDuration" }.Where(fields.IsNull))
+        {
+            fields.Fail(name, $"'{name}' cannot be null.");
+        }
+
+        var title = fields.String("title", 1, 200, required: false);
+        var ungroup = fields.IsNull("groupId");
+        var groupId = fields.Long("groupId", required: false);
+        var goal = fields.Int("dailyGoalMinutes", 1, 1440, required: false);
+        var duration = fields.Int("initialDuration", 1, 86400, required: false);
+        if (!fields.IsValid)
+        {
+            return Problems.Invalid(fields.Errors);
+        }
+
+        var ifMatch = request.Headers.IfMatch.ToString();
+        return await changes.ApplyAsync<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
+        {
+            if (ctx.Find(sessionId) is not { } session)
+            {
+                return Problems.NotFound("session");
+            }
+
+            var (row, timer) = session;
+            if (ifMatch.Length > 0 && ifMatch != "*" && !ifMatch.Split(',').Any(tag => tag.Trim() == ETag(timer.Version)))
+            {
+                return TypedResults.Problem(
+                    detail: $"The session has changed since that version; its version is now {timer.Version}.",
+                    statusCode: StatusCodes.Status412PreconditionFailed);
+            }
+
+            if (timer.NoGoal && (goal is not null || duration is not null))
+            {
+                return Problems.Invalid(
+                    goal is not null ? "dailyGoalMinutes" : "initialDuration", "A goalless session has no goal or duration.");
+            }
+
+            if (groupId is { } gid && await ctx.FindGroupAsync(gid, ct) is null)
+            {
+                return Problems.Invalid("groupId", "No group of yours has that id.");
+            }
+
+            var newGroup = ungroup ? null : groupId ?? row.GroupId;
+            var otherChanged = (title is not null && title != row.Title) || newGroup != row.GroupId;
+            row.Title = title ?? row.Title;
+            row.GroupId = newGroup;
+            Timekeeper.Edit(ctx.Timers, timer, goal, duration, otherChanged, ctx.NowMs, ctx.Outcome);
+            response.Headers.ETag = ETag(timer.Version);
+            return TypedResults.Ok(ctx.ToDto(session));
+        }, ct);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> Delete(
+        string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        if (ParseId(id) is not { } sessionId)
+        {
+            return InvalidId();
+        }
+
+        return await changes.ApplyAsync<Results<NoContent, ProblemHttpResult, ValidationProblem>>(user.Identity(), ctx =>
+        {
+            if (ctx.Find(sessionId) is not { } session)
+            {
+                return Problems.NotFound("session");
+            }
+
+            Timekeeper.Delete(ctx.Timers, session.Timer, ctx.NowMs, ctx.Outcome);
+            return TypedResults.NoContent();
+        }, ct);
+    }
+
+    internal static long? ParseId(string id) =>
+        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
+
+    internal static ValidationProblem InvalidId() => Problems.Invalid("id", "The id must be a positive whole number.");
+
+    private static string Location(long id) => $"/sessions/{id}";
+
+    private static string ETag(int version) => $"\"{version}\"";
+}

@@ -1,0 +1,111 @@
+using FocusSync.Api.Auth;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FocusSync.Tests.Auth;
+
+public sealed class AuthStartupTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void DevelopmentSignInRefusesToStartInProduction()
+    {
+        var builder = AuthTestApp.CreateBuilder(new Dictionary<string, string?> { ["Auth:Mode"] = "development" }, _time, "Production");
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
+
+        Assert.Contains("Auth:Mode=Development", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Production", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFirebaseAuthEmulatorRefusesToStartInProduction()
+    {
+        var configuration = new TestTokens(_time).FirebaseConfiguration();
+        configuration[AuthStartupGuard.EmulatorHostVariable] = "localhost:9099";
+        var builder = AuthTestApp.CreateBuilder(configuration, _time, "Production");
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
+
+        Assert.Contains("FIREBASE_AUTH_EMULATOR_HOST", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevelopmentModeAddedAfterAddFirebaseAuthStillRefusesToStartInProduction()
+    {
+        var builder = AuthTestApp.CreateBuilder(new TestTokens(_time).FirebaseConfiguration(), _time, "Production");
+        builder.AddFirebaseAuth();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Auth:Mode=Development", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FirebaseModeStartsInProduction()
+    {
+        await using var app = await AuthTestApp.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time, environment: "Production");
+
+        Assert.NotNull(app.Client);
+    }
+
+    [Fact]
+    public async Task FirebaseModeWithoutAProjectIdStopsTheStartNamingTheKey()
+    {
+        var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase" };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+
+        Assert.Contains("Auth:Firebase:ProjectId", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FirebaseIsTheDefaultModeSoAMissingProjectIdStopsTheStart()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => AuthTestApp.StartAsync(new Dictionary<string, string?>(), _time));
+
+        Assert.Contains("Auth:Firebase:ProjectId", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnreadableSigningKeyStopsTheStartNamingTheKey()
+    {
+        var configuration = new TestTokens(_time).FirebaseConfiguration();
+        configuration["Auth:Firebase:SigningKeys:broken"] = "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----";
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+
+        Assert.Contains("Auth:Firebase:SigningKeys:broken", error.Message, StringComparison.Ordinal);
+    }
+}
+
+[CollectionDefinition(nameof(ProcessEnvironmentCollection), DisableParallelization = true)]
+public sealed class ProcessEnvironmentCollection;
+
+[Collection(nameof(ProcessEnvironmentCollection))]
+public sealed class AuthEmulatorEnvironmentVariableTests
+{
+    [Fact]
+    public void TheFirebaseAuthEmulatorEnvironmentVariableRefusesToStartInProduction()
+    {
+        var time = new FakeTimeProvider();
+        Environment.SetEnvironmentVariable(AuthStartupGuard.EmulatorHostVariable, "127.0.0.1:9099");
+        try
+        {
+            var builder = AuthTestApp.CreateBuilder(new TestTokens(time).FirebaseConfiguration(), time, "Production");
+
+            var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
+
+            Assert.Contains("FIREBASE_AUTH_EMULATOR_HOST", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(AuthStartupGuard.EmulatorHostVariable, null);
+        }
+    }
+}

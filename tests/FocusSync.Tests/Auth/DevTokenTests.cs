@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FocusSync.Api.Auth;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FocusSync.Tests.Auth;
+
+public sealed class DevTokenTests
+{
+    private static readonly Dictionary<string, string?> _developmentMode = new() { ["Auth:Mode"] = "Development" };
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 10, 26, 1, 15, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task DevelopmentSignInIssuesATokenTheServerAccepts()
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        var issued = await IssueAsync(app, new { uid = "dev-user", name = "Dev", email = "dev@example.com" });
+        using var response = await app.GetWhoAmIAsync(issued.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        Assert.Equal(new[] { "dev-user", "Dev", "dev@example.com" }, new[] { me?.Uid, me?.Name, me?.Email });
+    }
+
+    [Fact]
+    public async Task ADevelopmentTokenIsShapedLikeAFirebaseIdToken()
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        var issued = await IssueAsync(app, new { uid = "dev-user", name = "Dev", email = "dev@example.com" });
+
+        var (header, payload) = TestTokens.Decode(issued.Token);
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        Assert.Equal("RS256", (string?)header["alg"]);
+        Assert.Equal(DevTokenIssuer.KeyId, (string?)header["kid"]);
+        Assert.Equal("https://securetoken.google.com/focussync-dev", (string?)payload["iss"]);
+        Assert.Equal("focussync-dev", (string?)payload["aud"]);
+        Assert.Equal("dev-user", (string?)payload["sub"]);
+        Assert.Equal(now, (long?)payload["iat"]);
+        Assert.Equal(now, (long?)payload["auth_time"]);
+        Assert.Equal(now + 3600, (long?)payload["exp"]);
+        Assert.Null(payload["nbf"]);
+        Assert.Equal((now + 3600) * 1000, issued.ExpiresAtMs);
+    }
+
+    [Fact]
+    public async Task DevelopmentSignInUsesTheConfiguredProjectId()
+    {
+        var configuration = new Dictionary<string, string?>(_developmentMode) { ["Auth:Firebase:ProjectId"] = "my-project" };
+        await using var app = await AuthTestApp.StartAsync(configuration, _time);
+
+        var issued = await IssueAsync(app, new { uid = "dev-user" });
+
+        var (_, payload) = TestTokens.Decode(issued.Token);
+        Assert.Equal("my-project", (string?)payload["aud"]);
+        using var response = await app.GetWhoAmIAsync(issued.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ADevelopmentTokenExpiresAfterAnHour()
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        var issued = await IssueAsync(app, new { uid = "dev-user" });
+
+        _time.Advance(TimeSpan.FromMinutes(62));
+        using var response = await app.GetWhoAmIAsync(issued.Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task DevelopmentSignInWithoutAUidIsAValidationProblem(string? uid)
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" });
+
+        await AssertValidationProblemAsync(response, "uid");
+    }
+
+    [Fact]
+    public async Task DevelopmentSignInWithAUidLongerThan128CharactersIsAValidationProblem()
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = new string('u', 129) });
+
+        await AssertValidationProblemAsync(response, "uid");
+    }
+
+    [Fact]
+    public async Task DevelopmentSignInAcceptsAUidOf128Characters()
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        var issued = await IssueAsync(app, new { uid = new string('u', 128) });
+
+        using var response = await app.GetWhoAmIAsync(issued.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DevelopmentSignInDoesNotExistInFirebaseMode()
+    {
+        var tokens = new TestTokens(_time);
+        await using var app = await AuthTestApp.StartAsync(tokens.FirebaseConfiguration(), _time);
+
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = "dev-user" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ADevelopmentTokenIsRejectedByAServerInFirebaseMode()
+    {
+        await using var development = await AuthTestApp.StartAsync(
+            new Dictionary<string, string?>(_developmentMode) { ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId },
+            _time);
+        var issued = await IssueAsync(development, new { uid = "dev-user" });
+        await using var firebase = await AuthTestApp.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time);
+
+        using var response = await firebase.GetWhoAmIAsync(issued.Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DevelopmentModeAlsoTrustsConfiguredSigningKeys()
+    {
+        var tokens = new TestTokens(_time, projectId: "focussync-dev");
+        var configuration = new Dictionary<string, string?>(tokens.FirebaseConfiguration()) { ["Auth:Mode"] = "Development" };
+        await using var app = await AuthTestApp.StartAsync(configuration, _time);
+
+        using var response = await app.GetWhoAmIAsync(tokens.Mint("minted-user"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<DevTokenResponse> IssueAsync(AuthTestApp app, object request)
+    {
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var issued = await response.Content.ReadFromJsonAsync<DevTokenResponse>();
+        Assert.NotNull(issued);
+        return issued;
+    }
+
+    private static async Task AssertValidationProblemAsync(HttpResponseMessage response, string field)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _));
+    }
+}

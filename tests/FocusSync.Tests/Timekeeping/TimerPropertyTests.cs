@@ -1,0 +1,585 @@
+using System.Globalization;
+using FocusSync.Api.Timekeeping;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using NodaTime;
+
+namespace FocusSync.Tests.Timekeeping;
+
+/// <summary>
+/// Random command sequences at random times, across DST changes and odd offsets, checked against a reference
+/// model written here from SPEC sections 2-3 (running intervals per session, and user-days from NodaTime).
+/// </summary>
+public sealed class TimerPropertyTests
+{
+    private const int MaxTest = 200;
+
+    [Property(MaxTest = MaxTest)]
+    public Property CreditedTimeEqualsTheTimeEachSessionReallyRan() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario =>
+        {
+            var run = Replay(scenario);
+            foreach (var (id, model) in run.Model.Sessions)
+            {
+                var timer = run.Timers[id];
+                var credited = run.Credits.Where(c => c.SessionId == id).Sum(c => c.Ms);
+                var runningNow = timer.RunStartedAtMs is { } started ? run.EndMs - started : 0;
+                var reallyRan = model.Runs.Sum(r => r.To - r.From) + (model.From is { } from ? run.EndMs - from : 0);
+                Assert.True(credited + runningNow == reallyRan, $"session {id}: credited {credited} + running {runningNow} != ran {reallyRan}");
+
+                // One credit per run, in order: nothing counted twice, nothing lost.
+                Assert.Equal(
+                    model.Runs.Where(r => r.To > r.From).Select(r => r.To - r.From),
+                    run.Credits.Where(c => c.SessionId == id && c.Ms > 0).Select(c => c.Ms));
+
+                // The runs read back from the change stream are the same runs.
+                Assert.Equal(
+                    model.Runs.Where(r => r.To > r.From).Select(r => (r.From, r.To)),
+                    run.RunsFromChanges.GetValueOrDefault(id, []).Where(r => r.To > r.From));
+
+                for (var i = 1; i < model.Runs.Count; i++)
+                {
+                    Assert.True(model.Runs[i].From >= model.Runs[i - 1].To, $"session {id}: runs overlap");
+                }
+            }
+        });
+
+    [Property(MaxTest = MaxTest)]
+    public Property EveryCreditLandsOnTheUserDayInForceWhenTheRunBegan() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario =>
+        {
+            var run = Replay(scenario);
+            foreach (var (id, model) in run.Model.Sessions)
+            {
+                var runs = model.Runs.Where(r => r.To > r.From).ToList();
+                var credits = run.Credits.Where(c => c.SessionId == id && c.Ms > 0).ToList();
+                Assert.Equal(runs.Count, credits.Count);
+                for (var i = 0; i < runs.Count; i++)
+                {
+                    var (from, to, modelDay) = runs[i];
+                    Assert.True(modelDay == credits[i].Day, $"session {id}: run [{from}, {to}) credited to {credits[i].Day}, in force {modelDay}");
+                    if (!scenario.ChangesSettings)
+                    {
+                        // Settings never changed: the day is plain NodaTime, reset(D) <= from < to <= reset(D + 1).
+                        var day = RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, from);
+                        Assert.True(day == credits[i].Day, $"session {id}: run from {from} credited to {credits[i].Day}, NodaTime says {day}");
+                        Assert.True(to <= RefDays.ResetMs(scenario.TimeZone, scenario.ResetTime, day.PlusDays(1)), $"session {id}: run [{from}, {to}) crosses the end of {day}");
+                    }
+                }
+            }
+
+            if (!scenario.ChangesSettings)
+            {
+                Assert.Equal(RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, run.EndMs), run.User.Clock.Day);
+            }
+        });
+
+    [Property(MaxTest = MaxTest)]
+    public Property RepeatingACommandAtTheSameInstantChangesNothing() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario =>
+        {
+            var run = Replay(scenario, repeatEveryCommand: true);
+            Assert.True(run.Repeats > 0 || scenario.Steps.Length == 0, "no command was repeated");
+        });
+
+    [Property(MaxTest = MaxTest)]
+    public Property WithSingleRunningNoTwoSessionsRunAtOnce() =>
+        Prop.ForAll(Scenarios.Arbitrary.Filter(s => s.SingleRunning), scenario =>
+        {
+            Replay(scenario, afterEachStep: user =>
+                Assert.True(user.Sessions.Count(s => s is { IsRunning: true, Deleted: false }) <= 1, "two sessions running"));
+        });
+
+    [Property(MaxTest = MaxTest)]
+    public Property TheStateAfterEachStepMatchesTheReferenceModel() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario =>
+        {
+            Replay(scenario);
+        });
+
+    // ---- replaying a scenario through the rules and the model side by side ----
+
+    private sealed record Replayed(
+        UserTimers User,
+        RefModel Model,
+        Dictionary<long, SessionTimer> Timers,
+        List<Credit> Credits,
+        Dictionary<long, List<(long From, long To)>> RunsFromChanges,
+        long EndMs,
+        int Repeats);
+
+    private static Replayed Replay(Scenario scenario, bool repeatEveryCommand = false, Action<UserTimers>? afterEachStep = null)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[scenario.TimeZone];
+        var user = new UserTimers(UserClock.Create(zone, scenario.ResetTime, scenario.SingleRunning, scenario.StartMs), []);
+        var model = new RefModel(new RefDays(scenario.TimeZone, scenario.ResetTime, scenario.StartMs), scenario.SingleRunning);
+        var timers = new Dictionary<long, SessionTimer>();
+        var credits = new List<Credit>();
+        var changes = new List<Change>();
+        var now = scenario.StartMs;
+        var repeats = 0;
+
+        foreach (var step in scenario.Steps)
+        {
+            now += step.GapMs;
+            var outcome = new Outcome();
+            Timekeeper.CatchUp(user, now, outcome);
+            model.AdvanceTo(now);
+
+            var command = Resolve(step, model, timers, user);
+            command?.Apply(user, timers, model, now, outcome);
+            credits.AddRange(outcome.Credits);
+            changes.AddRange(outcome.Changes);
+            CheckAgainstModel(user, timers, model, now, step);
+            afterEachStep?.Invoke(user);
+
+            if (command is { Repeatable: true } && (repeatEveryCommand || step.Repeat))
+            {
+                repeats++;
+                var before = TimerTestKit.Describe(user);
+                var again = new Outcome();
+                Timekeeper.CatchUp(user, now, again);
+                command.ApplyToRules(user, timers, now, again);
+                Assert.True(before == TimerTestKit.Describe(user), $"repeating {command} at {now} changed the state:\n{before}\n---\n{TimerTestKit.Describe(user)}");
+                Assert.DoesNotContain(again.Credits, c => c.Ms > 0);
+                if (command.Kind is Op.Start or Op.Pause or Op.Reset or Op.ResetAll or Op.EditGoal or Op.EditDuration)
+                {
+                    Assert.True(again.Changes.Count == 0, $"repeating {command} at {now} produced {string.Join(", ", again.Changes.Select(c => c.Type))}");
+                }
+
+                credits.AddRange(again.Credits);
+                changes.AddRange(again.Changes);
+            }
+        }
+
+        var end = now + scenario.TailMs;
+        var last = new Outcome();
+        Timekeeper.CatchUp(user, end, last);
+        model.AdvanceTo(end);
+        credits.AddRange(last.Credits);
+        changes.AddRange(last.Changes);
+        CheckAgainstModel(user, timers, model, end, null);
+        afterEachStep?.Invoke(user);
+
+        Assert.DoesNotContain(credits, c => c.Ms < 0);
+        return new Replayed(user, model, timers, credits, RunsFromChanges(changes), end, repeats);
+    }
+
+    private static void CheckAgainstModel(UserTimers user, Dictionary<long, SessionTimer> timers, RefModel model, long now, Step? step)
+    {
+        var where = $"after {step?.ToString() ?? "the end"} at {now}";
+        Assert.True(model.Days.Day == user.Clock.Day, $"{where}: day {user.Clock.Day}, model {model.Days.Day}");
+        foreach (var (id, m) in model.Sessions)
+        {
+            var t = timers[id];
+            var expected = (m.From, m.Completed, m.Deleted, m.LeftAt(now));
+            var actual = (t.RunStartedAtMs, t.IsCompleted, t.Deleted, t.TimeLeftAt(now));
+            Assert.True(expected == actual, $"{where}: session {id} (runStart, completed, deleted, left) = {actual}, model {expected}");
+        }
+    }
+
+    /// <summary>Running intervals read from the change stream alone: a Start opens one, anything that stops a timer closes it.</summary>
+    private static Dictionary<long, List<(long From, long To)>> RunsFromChanges(List<Change> changes)
+    {
+        var open = new Dictionary<long, long>();
+        var runs = new Dictionary<long, List<(long From, long To)>>();
+        foreach (var change in changes)
+        {
+            foreach (var s in change.Sessions)
+            {
+                var stops = change.Type is ChangeType.Pause or ChangeType.Complete or ChangeType.ResetSession
+                    or ChangeType.ResetAll or ChangeType.DeleteSession or ChangeType.AutoReset;
+                if (change.Type == ChangeType.Start)
+                {
+                    Assert.False(open.ContainsKey(s.Id), $"session {s.Id} started twice at {change.AtMs}");
+                    open[s.Id] = change.AtMs;
+                }
+                else if (stops && open.Remove(s.Id, out var from))
+                {
+                    Assert.False(s.IsRunning, $"{change.Type} of session {s.Id} at {change.AtMs} left it running");
+                    (runs.TryGetValue(s.Id, out var list) ? list : runs[s.Id] = []).Add((from, change.AtMs));
+                }
+            }
+        }
+
+        return runs;
+    }
+
+    // ---- commands ----
+
+    internal enum Op { CreateCountdown, CreateGoalless, Start, Pause, Reset, ResetAll, Delete, EditGoal, EditDuration, Settings }
+
+    internal sealed record Step(long GapMs, Op Op, int Pick, int Arg, int Arg2, bool Repeat)
+    {
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"+{GapMs}ms {Op}(pick {Pick}, {Arg}, {Arg2}){(Repeat ? " x2" : "")}");
+    }
+
+    internal sealed record Scenario(
+        string TimeZone, LocalTime ResetTime, bool SingleRunning, long StartMs, bool ChangesSettings, Step[] Steps, long TailMs)
+    {
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture,
+                $"{TimeZone} reset {ResetTime:HH:mm} single={SingleRunning} from {Instant.FromUnixTimeMilliseconds(StartMs)} tail +{TailMs}ms\n  ")
+            + string.Join("\n  ", Steps.Select(s => s.ToString()));
+    }
+
+    private sealed record Command(Op Kind, long? SessionId, int Arg, string? Zone, LocalTime? Reset, bool Repeatable)
+    {
+        public void Apply(UserTimers user, Dictionary<long, SessionTimer> timers, RefModel model, long now, Outcome outcome)
+        {
+            switch (Kind)
+            {
+                case Op.CreateCountdown:
+                case Op.CreateGoalless:
+                    var id = timers.Count + 1;
+                    int? duration = Kind == Op.CreateCountdown ? Arg : null;
+                    int? goal = Kind == Op.CreateCountdown ? 1 + (Arg % 600) : null;
+                    timers[id] = Timekeeper.Create(user, id, duration, goal, now, outcome);
+                    model.Create(id, duration);
+                    return;
+                default:
+                    ApplyToRules(user, timers, now, outcome);
+                    ApplyToModel(model, now);
+                    return;
+            }
+        }
+
+        public void ApplyToRules(UserTimers user, Dictionary<long, SessionTimer> timers, long now, Outcome outcome)
+        {
+            var s = SessionId is { } id ? timers[id] : null;
+            switch (Kind)
+            {
+                case Op.Start: Timekeeper.Start(user, s!, now, outcome); break;
+                case Op.Pause: Timekeeper.Pause(user, s!, now, outcome); break;
+                case Op.Reset: Timekeeper.Reset(user, s!, now, outcome); break;
+                case Op.ResetAll: Timekeeper.ResetAll(user, now, outcome); break;
+                case Op.Delete: Timekeeper.Delete(user, s!, now, outcome); break;
+                case Op.EditGoal: Timekeeper.Edit(user, s!, Arg, null, false, now, outcome); break;
+                case Op.EditDuration: Timekeeper.Edit(user, s!, null, Arg, false, now, outcome); break;
+                case Op.Settings:
+                    Timekeeper.ChangeSettings(user, DateTimeZoneProviders.Tzdb[Zone!], Reset!.Value, user.Clock.SingleRunning, now, outcome);
+                    break;
+                default: throw new InvalidOperationException(Kind.ToString());
+            }
+        }
+
+        private void ApplyToModel(RefModel model, long now)
+        {
+            var id = SessionId ?? 0;
+            switch (Kind)
+            {
+                case Op.Start: model.Start(id, now); break;
+                case Op.Pause: model.Pause(id, now); break;
+                case Op.Reset: model.Reset(id, now); break;
+                case Op.ResetAll: model.ResetAll(now); break;
+                case Op.Delete: model.Delete(id, now); break;
+                case Op.EditGoal: break;
+                case Op.EditDuration: model.EditDuration(id, Arg, now); break;
+                case Op.Settings: model.ChangeSettings(Zone!, Reset!.Value, now); break;
+                default: throw new InvalidOperationException(Kind.ToString());
+            }
+        }
+    }
+
+    /// <summary>Turns a generated step into a command valid for the present sessions (the API would 404 the rest).</summary>
+    private static Command? Resolve(Step step, RefModel model, Dictionary<long, SessionTimer> timers, UserTimers user)
+    {
+        var live = model.Sessions.Where(kv => !kv.Value.Deleted).Select(kv => kv.Key).Order().ToList();
+        var countdowns = live.Where(id => !model.Sessions[id].NoGoal).ToList();
+        long Pick(List<long> ids) => ids[step.Pick % ids.Count];
+
+        switch (step.Op)
+        {
+            case Op.CreateCountdown or Op.CreateGoalless:
+                return timers.Count >= 6 ? null : new Command(step.Op, null, step.Arg, null, null, false);
+            case Op.Start or Op.Pause or Op.Reset or Op.Delete:
+                return live.Count == 0 ? null : new Command(step.Op, Pick(live), 0, null, null, step.Op != Op.Delete);
+            case Op.ResetAll:
+                return new Command(step.Op, null, 0, null, null, true);
+            case Op.EditGoal:
+                return countdowns.Count == 0 ? null : new Command(step.Op, Pick(countdowns), 1 + (step.Arg % 600), null, null, true);
+            case Op.EditDuration:
+                return countdowns.Count == 0 ? null : new Command(step.Op, Pick(countdowns), step.Arg, null, null, true);
+            case Op.Settings:
+                var zone = step.Arg2 % 3 == 0 ? Scenarios.Zones[step.Arg2 % Scenarios.Zones.Length] : user.Clock.Zone.Id;
+                return new Command(step.Op, null, 0, zone, Scenarios.ResetTimes[step.Arg % Scenarios.ResetTimes.Length], true);
+            default:
+                throw new InvalidOperationException(step.Op.ToString());
+        }
+    }
+
+    // ---- generators ----
+
+    private static class Scenarios
+    {
+        public static readonly string[] Zones = ["America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"];
+
+        public static readonly LocalTime[] ResetTimes =
+        [
+            new(0, 0), new(0, 30), new(1, 0), new(1, 30), new(1, 45), new(2, 0), new(2, 15), new(2, 30),
+            new(3, 0), new(4, 0), new(12, 0), new(23, 30), new(23, 59),
+        ];
+
+        /// <summary>2026's DST changes in the zones above (US, EU, Lord Howe) and a quiet day.</summary>
+        private static readonly long[] DstDays =
+        [
+            TimerTestKit.Utc(2026, 3, 8), TimerTestKit.Utc(2026, 3, 29), TimerTestKit.Utc(2026, 4, 4),
+            TimerTestKit.Utc(2026, 10, 3), TimerTestKit.Utc(2026, 10, 25), TimerTestKit.Utc(2026, 11, 1),
+            TimerTestKit.Utc(2026, 6, 15),
+        ];
+
+        private static readonly Gen<long> Gap = Gen.Frequency(
+            (2, Gen.Constant(0L)),
+            (4, Gen.Choose(0, 600_000).Select(x => (long)x)),
+            (3, Gen.Choose(0, 3 * 3_600_000).Select(x => (long)x)),
+            (2, Gen.Choose(0, 30 * 3_600_000).Select(x => (long)x)));
+
+        private static readonly Gen<int> Duration = Gen.OneOf(
+            Gen.Elements(1, 5, 60, 600, 1500, 3600, 7200, 36000),
+            Gen.Choose(1, 20_000));
+
+        private static readonly Gen<Op> Ops = Gen.Frequency(
+            (2, Gen.Constant(Op.CreateCountdown)),
+            (1, Gen.Constant(Op.CreateGoalless)),
+            (6, Gen.Constant(Op.Start)),
+            (4, Gen.Constant(Op.Pause)),
+            (2, Gen.Constant(Op.Reset)),
+            (1, Gen.Constant(Op.ResetAll)),
+            (1, Gen.Constant(Op.Delete)),
+            (1, Gen.Constant(Op.EditGoal)),
+            (2, Gen.Constant(Op.EditDuration)));
+
+        private static Gen<Step> StepGen(bool settings) =>
+            from gap in Gap
+            from op in settings ? Gen.Frequency((12, Ops), (1, Gen.Constant(Op.Settings))) : Ops
+            from pick in Gen.Choose(0, 100)
+            from arg in Duration
+            from arg2 in Gen.Choose(0, 100)
+            from repeat in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+            select new Step(gap, op, pick, arg, arg2, repeat);
+
+        public static readonly Arbitrary<Scenario> Arbitrary = Arb.From(
+            from zone in Gen.Elements(Zones)
+            from reset in Gen.OneOf(Gen.Elements(ResetTimes), Gen.Choose(0, 1439).Select(m => new LocalTime(m / 60, m % 60)))
+            from single in Gen.Elements(true, false)
+            from day in Gen.Elements(DstDays)
+            from offset in Gen.Choose(0, 48 * 3600)
+            from ms in Gen.Choose(0, 999)
+            from settings in Gen.Elements(true, false)
+            from count in Gen.Choose(0, 40)
+            from steps in StepGen(settings).ArrayOf(count)
+            from tail in Gap
+            select new Scenario(zone, reset, single, day - 86_400_000L + offset * 1000L + ms, settings, steps, tail));
+    }
+
+    // ---- the reference model ----
+
+    /// <summary>User-days from SPEC section 2, computed with NodaTime's raw zone mappings.</summary>
+    private sealed class RefDays
+    {
+        public RefDays(string zone, LocalTime reset, long nowMs)
+        {
+            Zone = zone;
+            Reset = reset;
+            Day = DayOf(zone, reset, nowMs);
+            EndMs = ResetMs(zone, reset, Day.PlusDays(1));
+        }
+
+        public string Zone { get; private set; }
+        public LocalTime Reset { get; private set; }
+        public LocalDate Day { get; private set; }
+        public long EndMs { get; private set; }
+
+        /// <summary>The reset instant on a date: after a gap if skipped, the earlier if repeated.</summary>
+        public static long ResetMs(string zone, LocalTime reset, LocalDate date)
+        {
+            var mapping = DateTimeZoneProviders.Tzdb[zone].MapLocal(date.At(reset));
+            var instant = mapping.Count == 0 ? mapping.LateInterval.Start : mapping.First().ToInstant();
+            return instant.ToUnixTimeMilliseconds();
+        }
+
+        /// <summary>The day D with reset(D) &lt;= t &lt; reset(D + 1).</summary>
+        public static LocalDate DayOf(string zone, LocalTime reset, long ms)
+        {
+            var local = Instant.FromUnixTimeMilliseconds(ms).InZone(DateTimeZoneProviders.Tzdb[zone]).Date;
+            for (var d = local.PlusDays(1); d >= local.PlusDays(-2); d = d.PlusDays(-1))
+            {
+                if (ResetMs(zone, reset, d) <= ms)
+                {
+                    Assert.True(ms < ResetMs(zone, reset, d.PlusDays(1)), "no day holds the instant");
+                    return d;
+                }
+            }
+
+            throw new InvalidOperationException("no day holds the instant");
+        }
+
+        public void Advance()
+        {
+            Day = Day.PlusDays(1);
+            EndMs = Math.Max(EndMs, ResetMs(Zone, Reset, Day.PlusDays(1)));
+        }
+
+        public void Change(string zone, LocalTime reset, long nowMs)
+        {
+            Zone = zone;
+            Reset = reset;
+            EndMs = Math.Max(nowMs, ResetMs(zone, reset, Day.PlusDays(1)));
+        }
+    }
+
+    private sealed class RefSession(bool noGoal, long? durationMs)
+    {
+        public bool NoGoal { get; } = noGoal;
+        public long? DurationMs { get; set; } = durationMs;
+
+        /// <summary>Countdown ms left at <see cref="From"/> (or now, when paused).</summary>
+        public long? LeftMs { get; set; } = durationMs;
+
+        public long? From { get; set; }
+        public bool Completed { get; set; }
+        public bool Deleted { get; set; }
+        public List<(long From, long To, LocalDate Day)> Runs { get; } = [];
+
+        public long? TargetMs => From is { } from && LeftMs is { } left ? from + left : null;
+
+        public long? LeftAt(long now) => LeftMs is not { } left ? null : From is { } from ? Math.Max(0, left - (now - from)) : left;
+    }
+
+    private sealed class RefModel(RefDays days, bool singleRunning)
+    {
+        public RefDays Days { get; } = days;
+        public SortedDictionary<long, RefSession> Sessions { get; } = [];
+
+        private IEnumerable<RefSession> Live => Sessions.Values.Where(s => !s.Deleted);
+
+        public void Create(long id, int? durationSec) => Sessions[id] = new RefSession(durationSec is null, durationSec * 1000L);
+
+        public void AdvanceTo(long now)
+        {
+            while (true)
+            {
+                var due = Live.Where(s => s.TargetMs is not null).OrderBy(s => s.TargetMs).FirstOrDefault();
+                if (due is { TargetMs: { } target } && target <= now && target <= Days.EndMs)
+                {
+                    Stop(due, target);
+                    due.Completed = true;
+                }
+                else if (Days.EndMs <= now)
+                {
+                    foreach (var s in Live)
+                    {
+                        Stop(s, Days.EndMs);
+                        s.LeftMs = s.DurationMs;
+                        s.Completed = false;
+                    }
+
+                    Days.Advance();
+                }
+                else
+                {
+                    return;
+                }
+            }
+        }
+
+        public void Start(long id, long now)
+        {
+            var s = Sessions[id];
+            if (s.From is not null)
+            {
+                return;
+            }
+
+            if (singleRunning)
+            {
+                foreach (var other in Live.Where(o => o.From is not null))
+                {
+                    Stop(other, now);
+                }
+            }
+
+            if (s.Completed)
+            {
+                s.LeftMs = s.DurationMs;
+                s.Completed = false;
+            }
+
+            s.From = now;
+        }
+
+        public void Pause(long id, long now) => Stop(Sessions[id], now);
+
+        public void Reset(long id, long now)
+        {
+            var s = Sessions[id];
+            Stop(s, now);
+            s.LeftMs = s.DurationMs;
+            s.Completed = false;
+        }
+
+        public void ResetAll(long now)
+        {
+            foreach (var id in Sessions.Where(kv => !kv.Value.Deleted).Select(kv => kv.Key).ToList())
+            {
+                Reset(id, now);
+            }
+        }
+
+        public void Delete(long id, long now)
+        {
+            Stop(Sessions[id], now);
+            Sessions[id].Deleted = true;
+        }
+
+        public void EditDuration(long id, int durationSec, long now)
+        {
+            var s = Sessions[id];
+            var newMs = durationSec * 1000L;
+            if (newMs == s.DurationMs)
+            {
+                return;
+            }
+
+            var elapsed = s.DurationMs!.Value - s.LeftAt(now)!.Value;
+            s.DurationMs = newMs;
+            var left = newMs - elapsed;
+            if (left <= 0)
+            {
+                Stop(s, now);
+                s.LeftMs = 0;
+                s.Completed = true;
+            }
+            else
+            {
+                // A run goes on through the edit: keep its start and what was left then.
+                s.LeftMs = s.From is { } from ? left + (now - from) : left;
+                s.Completed = false;
+            }
+        }
+
+        public void ChangeSettings(string zone, LocalTime reset, long now)
+        {
+            if (zone != Days.Zone || reset != Days.Reset)
+            {
+                Days.Change(zone, reset, now);
+            }
+
+            AdvanceTo(now);
+        }
+
+        private void Stop(RefSession s, long now)
+        {
+            if (s.From is not { } from)
+            {
+                return;
+            }
+
+            s.Runs.Add((from, now, Days.Day));
+            s.LeftMs = s.LeftAt(now);
+            s.From = null;
+        }
+    }
+}
