@@ -299,6 +299,26 @@ public sealed class AutoResetTests
         Assert.Equal(Utc(2026, 5, 5, 10), kit.User.Clock.DayEndMs);
     }
 
+    [Fact]
+    public void MovingAcrossTheDateLineCanLeaveTheNextUserDayEmpty()
+    {
+        // Niue (-11) 00:00 → Kiritimati (+14) 00:00 at 23:30 on the 4th in Niue (10:30Z on the 5th): the 5th and the
+        // 6th have both begun in Kiritimati, so the 4th ends at once, the 5th (always D + 1) lasts no time, and the 6th runs.
+        var kit = new TimerTestKit("Pacific/Niue", At(0), true, Utc(2026, 5, 5, 1));
+        var s = kit.Goalless(Utc(2026, 5, 5, 1));
+        kit.Start(s, Utc(2026, 5, 5, 10));
+
+        var changed = kit.Settings(Utc(2026, 5, 5, 10, 30), zone: "Pacific/Kiritimati");
+
+        Assert.Equal(
+            [ChangeType.AutoResetTimeChange, ChangeType.AutoReset, ChangeType.AutoReset],
+            changed.Changes.Select(c => c.Type));
+        Assert.All(changed.Changes, c => Assert.Equal(Utc(2026, 5, 5, 10, 30), c.AtMs));
+        Assert.Equal([(Date(2026, 5, 4), 30 * Minute)], kit.DaysWithTime(s));
+        Assert.Equal(Date(2026, 5, 6), kit.User.Clock.Day);
+        Assert.Equal(Utc(2026, 5, 6, 10), kit.User.Clock.DayEndMs);
+    }
+
     // ---- catching up after downtime ----
 
     [Fact]

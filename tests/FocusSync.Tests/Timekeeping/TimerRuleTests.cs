@@ -604,6 +604,18 @@ public sealed class TimerRuleTests
     }
 
     [Fact]
+    public void EditingOnlyNonTimerFieldsIsStillOneChange()
+    {
+        var kit = Kit();
+        var s = kit.Countdown(T0);
+
+        var outcome = kit.Do(T0 + Minute, (u, o) => Timekeeper.Edit(u, s, null, null, true, T0 + Minute, o));
+
+        Assert.Equal([(ChangeType.EditSession, T0 + Minute)], outcome.Changes.Select(c => (c.Type, c.AtMs)));
+        Assert.Empty(outcome.Credits);
+    }
+
+    [Fact]
     public void AGoallessSessionKeepsNoGoalInItsCredits()
     {
         var kit = Kit();
