@@ -180,11 +180,22 @@ public static class Timekeeper
         }
     }
 
+    /// <summary>
+    /// Changes the user's day settings. Settings the rules do not read (such as the week start) are applied
+    /// by the caller, who passes <paramref name="otherSettingsChanged"/> so that they still count as one change.
+    /// </summary>
     public static void ChangeSettings(
-        UserTimers user, DateTimeZone zone, LocalTime resetTime, bool singleRunning, long nowMs, Outcome outcome)
+        UserTimers user, DateTimeZone zone, LocalTime resetTime, bool singleRunning, bool otherSettingsChanged,
+        long nowMs, Outcome outcome)
     {
         var clock = user.Clock;
-        if (!Equals(zone, clock.Zone) || resetTime != clock.ResetTime)
+        var dayChanged = !Equals(zone, clock.Zone) || resetTime != clock.ResetTime;
+        if (!dayChanged && singleRunning == clock.SingleRunning && !otherSettingsChanged)
+        {
+            return;
+        }
+
+        if (dayChanged)
         {
             clock.ChangeSettings(zone, resetTime, nowMs);
         }

@@ -87,7 +87,7 @@ public static class UserEndpoints
             var clock = ctx.Timers.Clock;
             Timekeeper.ChangeSettings(
                 ctx.Timers, zone ?? clock.Zone, resetTime ?? clock.ResetTime, singleRunning ?? clock.SingleRunning,
-                ctx.NowMs, ctx.Outcome);
+                weekStart is not null && weekStart != ctx.User.WeekStart, ctx.NowMs, ctx.Outcome);
             ctx.User.TimeZone = zone?.Id ?? ctx.User.TimeZone;
             ctx.User.ResetTime = resetText ?? ctx.User.ResetTime;
             ctx.User.WeekStart = weekStart ?? ctx.User.WeekStart;

@@ -73,7 +73,7 @@ public sealed class TimekeepingVectorTests
                         user,
                         step["timeZone"] is { } zone ? Zone((string)zone!) : user.Clock.Zone,
                         step["resetTime"] is { } reset ? Time((string)reset!) : user.Clock.ResetTime,
-                        user.Clock.SingleRunning, now, outcome);
+                        user.Clock.SingleRunning, false, now, outcome);
                     break;
                 default:
                     throw new InvalidOperationException($"unknown step {step["do"]}");

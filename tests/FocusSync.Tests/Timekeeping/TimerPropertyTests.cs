@@ -260,7 +260,7 @@ public sealed class TimerPropertyTests
                 case Op.EditGoal: Timekeeper.Edit(user, s!, Arg, null, false, now, outcome); break;
                 case Op.EditDuration: Timekeeper.Edit(user, s!, null, Arg, false, now, outcome); break;
                 case Op.Settings:
-                    Timekeeper.ChangeSettings(user, DateTimeZoneProviders.Tzdb[Zone!], Reset!.Value, user.Clock.SingleRunning, now, outcome);
+                    Timekeeper.ChangeSettings(user, DateTimeZoneProviders.Tzdb[Zone!], Reset!.Value, user.Clock.SingleRunning, false, now, outcome);
                     break;
                 default: throw new InvalidOperationException(Kind.ToString());
             }

@@ -81,7 +81,7 @@ internal sealed class TimerTestKit
 
     public Outcome Settings(long nowMs, string? zone = null, LocalTime? resetTime = null) =>
         Do(nowMs, (u, o) => Timekeeper.ChangeSettings(
-            u, zone is null ? u.Clock.Zone : Zone(zone), resetTime ?? u.Clock.ResetTime, u.Clock.SingleRunning, nowMs, o));
+            u, zone is null ? u.Clock.Zone : Zone(zone), resetTime ?? u.Clock.ResetTime, u.Clock.SingleRunning, false, nowMs, o));
 
     /// <summary>Milliseconds in TaskDailyTime for a session and day: credits summed.</summary>
     public long Credited(SessionTimer s, LocalDate day) =>
