@@ -25,7 +25,9 @@ app.MapSessions();
 app.MapGroups();
 app.MapRealtime();
 
-await app.MigrateFocusSyncDataAsync();
-await app.RunAsync();
+if (await app.PrepareFocusSyncDataAsync(args))
+{
+    await app.RunAsync();
+}
 
 public partial class Program;

@@ -47,21 +47,27 @@ public static class DataSetup
         return builder;
     }
 
-    public static async Task MigrateFocusSyncDataAsync(this WebApplication app)
+    /// <summary>
+    /// Applies pending migrations when the service starts (unless <c>Database:MigrateOnStart</c> is false),
+    /// or only that when started with <c>--migrate</c>; returns whether the service should go on to run.
+    /// </summary>
+    public static async Task<bool> PrepareFocusSyncDataAsync(this WebApplication app, string[] args)
     {
-        if (!app.Configuration.GetValue("Database:MigrateOnStart", true))
+        var migrateOnly = args.Contains("--migrate");
+        if (migrateOnly || app.Configuration.GetValue("Database:MigrateOnStart", true))
         {
-            return;
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();
+            // EF Core takes a database lock while migrating, so instances starting together do not race.
+            await db.Database.MigrateAsync();
+            if (db.Database.IsSqlite())
+            {
+                // WAL lets readers proceed during a write; the mode is stored in the database file.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            }
         }
 
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();
-        await db.Database.MigrateAsync();
-        if (db.Database.IsSqlite())
-        {
-            // WAL lets readers proceed during a write; the mode is stored in the database file.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-        }
+        return !migrateOnly;
     }
 
     /// <summary>
