@@ -203,7 +203,15 @@ public sealed class UserContext
         return row;
     }
 
-    public void Track(Session row, SessionTimer timer) => _sessions[row.Id] = (row, timer);
+    /// <summary>Pairs a session row with its timer; the rules see every tracked timer.</summary>
+    public void Track(Session row, SessionTimer timer)
+    {
+        _sessions[row.Id] = (row, timer);
+        if (!Timers.Sessions.Contains(timer))
+        {
+            Timers.Sessions.Add(timer);
+        }
+    }
 
     public async Task<Group?> FindGroupAsync(long id, CancellationToken cancellationToken)
     {
