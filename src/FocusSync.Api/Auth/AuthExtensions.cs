@@ -25,7 +25,6 @@ public static class AuthExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
 
-        // The guard runs again at start for configuration added after this call (e.g. by test factories).
         services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
             .PostConfigure(auth =>
@@ -36,6 +35,7 @@ public static class AuthExtensions
                 }
             })
             .ValidateOnStart();
+        // The guard runs again at start for configuration added after this call (e.g. by test factories).
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
 
         services.AddHttpClient(FirebaseSigningKeys.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));

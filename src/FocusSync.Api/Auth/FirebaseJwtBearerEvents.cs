@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -33,6 +34,45 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         if (context.Token is { Length: > 0 } token && ReadKeyId(token) is { } kid)
         {
             await signingKeys.EnsureFreshAsync(kid, context.HttpContext.RequestAborted);
+        }
+    }
+
+    public override async Task Challenge(JwtBearerChallengeContext context)
+    {
+        // Handled here so the 401 carries a problem+json detail, as every other error does.
+        context.HandleResponse();
+        var reason = context.AuthenticateFailure switch
+        {
+            null => null,
+            AuthenticationFailureException own => own.Message,
+            _ => context.ErrorDescription,
+        };
+
+        var challenge = new List<string>();
+        if (!string.IsNullOrEmpty(context.Error))
+        {
+            challenge.Add($"error=\"{context.Error}\"");
+        }
+
+        if (!string.IsNullOrEmpty(reason))
+        {
+            challenge.Add($"error_description=\"{reason.Replace('"', '\'')}\"");
+        }
+
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = challenge.Count == 0 ? "Bearer" : $"Bearer {string.Join(", ", challenge)}";
+
+        var detail = context.AuthenticateFailure is null
+            ? "This endpoint needs 'Authorization: Bearer <Firebase ID token>'."
+            : $"The bearer token is not a valid Firebase ID token for this service. {reason}".TrimEnd();
+        var problems = context.HttpContext.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is not null)
+        {
+            await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context.HttpContext,
+                ProblemDetails = { Status = StatusCodes.Status401Unauthorized, Title = "Unauthorized", Detail = detail },
+            });
         }
     }
 

@@ -45,7 +45,10 @@ public sealed class AuthTestApp : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        // Only the test's settings: not the service's appsettings copied beside the tests, nor the machine's variables.
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<TimeProvider>(time);
         return builder;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FocusSync.Tests.Auth;
@@ -51,6 +52,29 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
         using var response = await _app.GetWhoAmIAsync(null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AMissingTokenIsAProblemSayingATokenIsNeeded()
+    {
+        using var response = await _app.GetWhoAmIAsync(null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        Assert.Contains("Authorization: Bearer", problem?.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnInvalidTokenIsAProblemSayingWhy()
+    {
+        using var response = await _app.GetWhoAmIAsync(_tokens.Mint(payload: p => p.Remove("auth_time")));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        Assert.Contains("auth_time", problem?.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
