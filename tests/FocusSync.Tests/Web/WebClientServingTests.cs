@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace FocusSync.Tests.Web;
+
+/// <summary>How the service serves the web client, without a browser.</summary>
+public sealed class WebClientServingTests
+{
+    [Fact]
+    public async Task TheClientIsServedAtTheRootWithoutSignIn()
+    {
+        await using var server = WebClientServer.Start();
+        using var client = new HttpClient { BaseAddress = server.Address };
+
+        using var page = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        foreach (var asset in new[] { "/js/main.js", "/app.css", "/lib/signalr.min.js", "/lib/chart.umd.min.js" })
+        {
+            using var response = await client.GetAsync(asset);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task ConfigSaysDevelopmentSignInAndGivesNoFirebaseConfig()
+    {
+        await using var server = WebClientServer.Start();
+        using var client = new HttpClient { BaseAddress = server.Address };
+
+        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+
+        Assert.Equal("Development", config.GetProperty("authMode").GetString());
+        Assert.Equal(JsonValueKind.Null, config.GetProperty("firebase").ValueKind);
+        Assert.InRange(config.GetProperty("serverTimeMs").GetInt64(),
+            DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task ConfigGivesTheFirebaseWebConfigInFirebaseMode()
+    {
+        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Firebase",
+            ["Auth:Firebase:ProjectId"] = "focussync-demo",
+            ["WebClient:Firebase:ApiKey"] = "web-api-key",
+            ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
+        });
+        using var client = new HttpClient { BaseAddress = server.Address };
+
+        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+
+        Assert.Equal("Firebase", config.GetProperty("authMode").GetString());
+        var firebase = config.GetProperty("firebase");
+        Assert.Equal("web-api-key", firebase.GetProperty("apiKey").GetString());
+        Assert.Equal("focussync-demo.firebaseapp.com", firebase.GetProperty("authDomain").GetString());
+        Assert.Equal("focussync-demo", firebase.GetProperty("projectId").GetString());
+    }
+
+    [Fact]
+    public void TheServedAssetsAreTheBuildOfTheWebSources()
+    {
+        var root = Screenshots.RepositoryRoot();
+        var sources = Path.Combine(root, "web", "src");
+        var served = Path.Combine(root, "src", "FocusSync.Api", "wwwroot");
+
+        foreach (var source in Directory.EnumerateFiles(sources, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(sources, source);
+            var copy = Path.Combine(served, relative);
+            Assert.True(File.Exists(copy) && File.ReadAllBytes(copy).SequenceEqual(File.ReadAllBytes(source)),
+                $"wwwroot/{relative} is missing or stale: run `npm --prefix web ci && npm --prefix web run build`.");
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FocusSync.Api.Data;
+using FocusSync.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FocusSync.Tests.Web;
+
+/// <summary>The web client in Debian's Chromium against the service on Kestrel.</summary>
+public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
+{
+    private static readonly LocatorAssertionsToHaveAttributeOptions WithinASecond = new() { Timeout = 1000 };
+
+    [ChromiumFact]
+    public async Task ChangesInOneTabAppearInTheOtherTabOfTheSameUserWithinASecondAndNowhereElse()
+    {
+        await using var server = WebClientServer.Start();
+        var alice = UniqueName("alice");
+        var tab = await chromium.SignInAsync(server, alice);
+        var otherTab = await chromium.SignInAsync(server, alice);
+        var stranger = await chromium.SignInAsync(server, UniqueName("bob"));
+
+        await tab.AddSessionAsync("Write the report", "25:00", 60);
+        var mirrored = otherTab.Card("Write the report");
+        await Expect(mirrored).ToBeVisibleAsync(new() { Timeout = 1000 });
+
+        await tab.Button("Start Write the report").ClickAsync();
+        await Expect(mirrored).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+        await Expect(stranger.Cards()).ToHaveCountAsync(0);
+
+        await tab.Button("Pause Write the report").ClickAsync();
+        await Expect(mirrored).ToHaveAttributeAsync("data-state", "paused", WithinASecond);
+
+        await tab.EditTitleAsync("Write the report", "Write the summary");
+        await Expect(otherTab.Card("Write the summary")).ToBeVisibleAsync(new() { Timeout = 1000 });
+        await Expect(stranger.Cards()).ToHaveCountAsync(0);
+
+        await tab.DeleteAsync("Write the summary");
+        await Expect(otherTab.Cards()).ToHaveCountAsync(0, new() { Timeout = 1000 });
+
+        // The stranger's own list, read afresh, is as empty as the page shows.
+        using var strangerApi = await server.SignedInClientAsync(await UidAsync(stranger));
+        var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions");
+        Assert.Equal(0, list.GetProperty("sessions").GetArrayLength());
+        await Expect(stranger.Cards()).ToHaveCountAsync(0);
+    }
+
+    [ChromiumFact]
+    public async Task ACountdownThatReachesZeroShowsCompletedWithoutAReload()
+    {
+        await using var server = WebClientServer.Start();
+        var page = await chromium.SignInAsync(server, UniqueName("carol"));
+        await page.EvaluateAsync("() => { window.notReloaded = true; }");
+
+        await page.AddSessionAsync("Two seconds", "0:02", 1);
+        await page.Button("Start Two seconds").ClickAsync();
+        var card = page.Card("Two seconds");
+        await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+
+        // The real clock runs the countdown: wait for the page to show it, never sleep.
+        await Expect(card).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 5000 });
+        await Expect(card.Locator("[data-role=status]")).ToHaveTextAsync("Completed");
+        await Expect(card.Locator("[data-role=time]")).ToHaveTextAsync("00:00");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
+
+        // And the server agrees, so the page keeps showing it after its next read.
+        using var api = await server.SignedInClientAsync(await UidAsync(page));
+        var session = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0];
+        Assert.True(session.GetProperty("isCompleted").GetBoolean());
+        Assert.Equal(2.0, session.GetProperty("focusSeconds").GetDouble(), 3);
+    }
+
+    [ChromiumFact]
+    public async Task TheAnalyticsChartShowsTheTotalsOfTheReport()
+    {
+        await using var server = WebClientServer.Start();
+        var name = UniqueName("dana");
+        var page = await chromium.SignInAsync(server, name);
+        using var api = await server.SignedInClientAsync(await UidAsync(page));
+        (await api.PatchAsJsonAsync("/me", new { singleRunning = false })).EnsureSuccessStatusCode();
+
+        await page.AddGroupAsync("Deep work");
+        await page.AddSessionAsync("Write the report", "0:02", 30, group: "Deep work");
+        await page.AddSessionAsync("Read papers", "0:01", 20, group: "Deep work");
+        await page.AddSessionAsync("Plan the week", "25:00", 15);
+        await page.AddStopwatchAsync("Email");
+        await page.Button("Start Write the report").ClickAsync();
+        await page.Button("Start Read papers").ClickAsync();
+        await Expect(page.Card("Write the report")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 5000 });
+        await Expect(page.Card("Read papers")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 5000 });
+        await page.Button("Start Plan the week").ClickAsync();
+        await Expect(page.Card("Plan the week")).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+        await Screenshots.SaveAsync(page, "timers");
+        await page.Button("Pause Plan the week").ClickAsync();
+        await Expect(page.Card("Plan the week")).ToHaveAttributeAsync("data-state", "paused", WithinASecond);
+        await SeedHistoryAsync(server, api, days: 40);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Analytics" }).ClickAsync();
+        foreach (var period in new[] { "daily", "weekly", "monthly" })
+        {
+            await page.Locator("#analytics-period").SelectOptionAsync(period);
+            var report = await api.GetFromJsonAsync<JsonElement>($"/analytics?period={period}");
+            var buckets = report.GetProperty("buckets").EnumerateArray().ToList();
+            await page.WaitForFunctionAsync(
+                "n => Chart.getChart('analytics-chart')?.data.labels.length === n", buckets.Count);
+
+            var drawn = await page.EvaluateAsync<double[]>(
+                """
+                () => {
+                  const chart = Chart.getChart('analytics-chart');
+                  const bars = chart.data.datasets.filter(d => d.type === 'bar');
+                  return chart.data.labels.map((_, i) => bars.reduce((sum, d) => sum + d.data[i], 0));
+                }
+                """);
+            Assert.Equal(buckets.Count, drawn.Length);
+            for (var i = 0; i < buckets.Count; i++)
+            {
+                Assert.Equal(buckets[i].GetProperty("totalSeconds").GetDouble() / 60, drawn[i], 6);
+            }
+
+            Assert.True(buckets.Count(b => b.GetProperty("totalSeconds").GetDouble() > 0) >= 2, $"{period}: too few buckets with time");
+            if (period == "daily")
+            {
+                await Screenshots.SaveAsync(page, "analytics");
+            }
+        }
+    }
+
+    [ChromiumFact]
+    public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
+    {
+        await using var server = WebClientServer.Start();
+        var name = UniqueName("fay");
+        var tab = await chromium.SignInAsync(server, name);
+        var otherTab = await chromium.SignInAsync(server, name);
+
+        await tab.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await tab.GetByLabel("Time zone").SelectOptionAsync("Europe/Berlin");
+        await tab.GetByLabel("Day starts at").FillAsync("04:30");
+        await tab.GetByLabel("Week starts on").SelectOptionAsync("sunday");
+        await tab.GetByLabel("Only one timer runs at a time").UncheckAsync();
+        await tab.Button("Save settings").ClickAsync();
+        await Expect(tab.Locator("#settings-saved")).ToHaveTextAsync("Saved.");
+        await Screenshots.SaveAsync(tab, "settings");
+
+        using var api = await server.SignedInClientAsync(await UidAsync(tab));
+        var me = await api.GetFromJsonAsync<JsonElement>("/me");
+        Assert.Equal("Europe/Berlin", me.GetProperty("timeZone").GetString());
+        Assert.Equal("04:30", me.GetProperty("resetTime").GetString());
+        Assert.Equal("sunday", me.GetProperty("weekStart").GetString());
+        Assert.False(me.GetProperty("singleRunning").GetBoolean());
+
+        await otherTab.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await Expect(otherTab.GetByLabel("Day starts at")).ToHaveValueAsync("04:30");
+        await Expect(otherTab.GetByLabel("Week starts on")).ToHaveValueAsync("sunday");
+    }
+
+    [ChromiumFact]
+    public async Task AfterTheServerRestartsThePageReconnectsAndShowsTheRightState()
+    {
+        var server = WebClientServer.Start();
+        WebClientServer? restarted = null;
+        try
+        {
+            var page = await chromium.SignInAsync(server, UniqueName("erin"));
+            await page.AddSessionAsync("Survives restarts", "25:00", 60);
+            await page.Button("Start Survives restarts").ClickAsync();
+            var card = page.Card("Survives restarts");
+            await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+
+            await server.StopAsync();
+            await Expect(page.Locator("#connection")).Not.ToHaveTextAsync("Live", new() { Timeout = 10_000 });
+
+            restarted = WebClientServer.Start(server.DatabaseFile, server.Port);
+            // A change the page may miss while it is still reconnecting: the resync must bring it.
+            using var api = await restarted.SignedInClientAsync(await UidAsync(page));
+            var id = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0].GetProperty("id").GetInt64();
+            (await api.PostAsync($"/sessions/{id}/actions/pause", null)).EnsureSuccessStatusCode();
+
+            await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
+            await Expect(card).ToHaveAttributeAsync("data-state", "paused", new() { Timeout = 5000 });
+
+            // And live updates flow again after the reconnect.
+            (await api.PostAsync($"/sessions/{id}/actions/start", null)).EnsureSuccessStatusCode();
+            await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+        }
+        finally
+        {
+            if (restarted is not null)
+            {
+                await restarted.StopAsync();
+            }
+
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Weeks of past time for the user's sessions, written to the database as the timekeeper would have
+    /// credited it, so that the chart has days, weeks and months to draw.
+    /// </summary>
+    private static async Task SeedHistoryAsync(WebClientServer server, HttpClient api, int days)
+    {
+        var me = await api.GetFromJsonAsync<JsonElement>("/me");
+        var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, CultureInfo.InvariantCulture);
+        var sessions = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions").EnumerateArray().ToList();
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();
+        for (var day = 1; day <= days; day++)
+        {
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                var goal = sessions[i].GetProperty("dailyGoalMinutes") is { ValueKind: JsonValueKind.Number } g ? g.GetInt32() : (int?)null;
+                var share = 0.4 + ((day * 37) + (i * 17)) % 80 / 100.0; // 40 % to 119 % of the goal
+                db.TaskDailyTimes.Add(new TaskDailyTime
+                {
+                    UserId = me.GetProperty("id").GetString()!,
+                    SessionId = sessions[i].GetProperty("id").GetInt64(),
+                    Date = today.AddDays(-day),
+                    MsSpent = (long)((goal ?? 20) * share * 60_000),
+                    GoalMinutes = goal,
+                });
+            }
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>The uid the development sign-in gave this page (the name, lower-cased).</summary>
+    private static async Task<string> UidAsync(IPage page) =>
+        (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
+}

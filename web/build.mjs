@@ -1,0 +1,34 @@
+// Produces the service's static web client: copies src/ and the browser builds of the npm
+// dependencies into src/FocusSync.Api/wwwroot/. The output is committed, so running the service
+// never needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing src/.
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot');
+const modules = join(here, 'node_modules');
+
+const vendor = [
+  ['@microsoft/signalr/dist/browser/signalr.min.js', 'lib/signalr.min.js'],
+  ['chart.js/dist/chart.umd.min.js', 'lib/chart.umd.min.js'],
+  ['firebase/firebase-app.js', 'lib/firebase/firebase-app.js'],
+  ['firebase/firebase-auth.js', 'lib/firebase/firebase-auth.js'],
+];
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await cp(join(here, 'src'), out, { recursive: true });
+
+for (const [from, to] of vendor) {
+  const target = join(out, to);
+  await mkdir(dirname(target), { recursive: true });
+  let text = await readFile(join(modules, from), 'utf8');
+  // Firebase's browser modules import the app module from Google's CDN; serve our own copy instead.
+  text = text.replaceAll(/(from\s*)(["'])https:\/\/www\.gstatic\.com\/firebasejs\/[0-9.]+\/firebase-app\.js\2/g, '$1$2./firebase-app.js$2');
+  // Source maps are not shipped; drop the reference so browsers don't ask for them.
+  text = text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  await writeFile(target, text);
+}
+
+console.log(`web client written to ${out}`);
