@@ -10,6 +10,7 @@ namespace FocusSync.Api.Http;
 public sealed class JsonFields
 {
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
     private readonly JsonObject _body;
 
     private JsonFields(JsonObject body) => _body = body;
@@ -23,7 +24,7 @@ public sealed class JsonFields
     {
         try
         {
-            var node = await JsonNode.ParseAsync(request.Body, NodeOptions, default, cancellationToken);
+            var node = await JsonNode.ParseAsync(request.Body, NodeOptions, DocumentOptions, cancellationToken);
             return node is JsonObject body
                 ? (new JsonFields(body), null)
                 : (null, new() { ["body"] = ["The body must be a JSON object."] });

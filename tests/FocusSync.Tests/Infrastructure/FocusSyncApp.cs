@@ -40,7 +40,12 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
         Db = db;
         _dropDatabase = dropDatabase;
         Tokens = new TestTokens(Clock);
-        _settings = new(Tokens.FirebaseConfiguration());
+        _settings = new(Tokens.FirebaseConfiguration())
+        {
+            // Tests drive bursts far beyond a person's pace; tests of the limiter set their own.
+            ["RateLimits:PermitsPerSecond"] = "100000",
+            ["RateLimits:Burst"] = "100000",
+        };
         foreach (var (key, value) in database.Concat(extra ?? new Dictionary<string, string?>()))
         {
             _settings[key] = value;

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Tests.Api;
+
+/// <summary>The daily auto-reset as the API shows it. Each test has its own app because it moves the clock by hours.</summary>
+public sealed class AutoResetApiTests
+{
+    private static readonly DateOnly _june1 = new(2026, 6, 1);
+    private static readonly DateOnly _june2 = new(2026, 6, 2);
+
+    // The background timekeeper would race the reads; without it, only the lazy catch-up on read can pass these.
+    private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task PassingMidnightResetsEverySessionAndCreditsARunOnlyUpToTheBoundary(Db db)
+    {
+        await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var across = await client.CreateSessionIdAsync(new { title = "across", initialDuration = 7200, dailyGoalMinutes = 60 });
+        var done = await client.CreateSessionIdAsync(new { title = "done", initialDuration = 600, dailyGoalMinutes = 10 });
+        var free = await client.CreateSessionIdAsync(new { title = "free", noGoal = true });
+        await client.ActAsync(done, "start");
+        app.Clock.Advance(TimeSpan.FromHours(14));
+        Assert.True((await client.GetSessionAsync(done)).GetProperty("isCompleted").GetBoolean());
+        await client.ActAsync(free, "start");
+        app.Clock.Advance(TimeSpan.FromMinutes(30));
+        await client.ActAsync(free, "pause");
+        app.Clock.Advance(TimeSpan.FromMinutes(30));
+        await client.ActAsync(across, "start");
+        var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
+
+        app.Clock.Advance(TimeSpan.FromMinutes(90));
+
+        var list = await client.ListAsync();
+        Assert.Equal(seq + 1, list.GetProperty("seq").GetInt64());
+        var sessions = list.Sessions().ToDictionary(s => s.Id());
+        Assert.All(sessions.Values, s =>
+        {
+            Assert.Equal("PAUSED", s.Str("state"));
+            Assert.Equal(0, s.Num("focusSeconds"));
+            Assert.False(s.GetProperty("isCompleted").GetBoolean());
+            Assert.True(s.IsNull("runStartedAtMs"));
+        });
+        Assert.Equal(7200, sessions[across].Num("timeLeft"));
+        Assert.Equal(600, sessions[done].Num("timeLeft"));
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 3_600_000 }, await app.Services.CreditedMsAsync(across));
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(done));
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await app.Services.CreditedMsAsync(free));
+        Assert.Equal("2026-06-02", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+
+        await client.ActAsync(across, "start");
+        app.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(600, (await client.ActAsync(across, "pause")).Num("focusSeconds"));
+        Assert.Equal(
+            new Dictionary<DateOnly, long> { [_june1] = 3_600_000, [_june2] = 600_000 },
+            await app.Services.CreditedMsAsync(across));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task TheBoundaryFollowsTheUsersZoneAndResetTime(Db db)
+    {
+        await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        await client.PatchJsonAsync("/me", new { timeZone = "Asia/Kathmandu", resetTime = "04:00" }).ExpectAsync(HttpStatusCode.OK);
+        var me = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var boundary = new DateTimeOffset(2026, 6, 1, 22, 15, 0, TimeSpan.Zero);
+        Assert.Equal("2026-06-01", me.Str("currentDay"));
+        Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.GetProperty("currentDayEndsAtMs").GetInt64());
+        var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 86400, dailyGoalMinutes = 600 });
+
+        app.Clock.Advance(boundary - app.Clock.GetUtcNow() - TimeSpan.FromMinutes(45));
+        await client.ActAsync(id, "start");
+        app.Clock.Advance(TimeSpan.FromMinutes(44) + TimeSpan.FromSeconds(59));
+        Assert.Equal(2699, (await client.GetSessionAsync(id)).Num("focusSeconds"));
+        app.Clock.Advance(TimeSpan.FromMinutes(30));
+
+        var session = await client.GetSessionAsync(id);
+        Assert.Equal("PAUSED", session.Str("state"));
+        Assert.Equal(0, session.Num("focusSeconds"));
+        Assert.Equal(86400, session.Num("timeLeft"));
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 2_700_000 }, await app.Services.CreditedMsAsync(id));
+        Assert.Equal("2026-06-02", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task AServiceDownAcrossThreeBoundariesCatchesUpCreditingOnlyUpToTheFirst(Db db)
+    {
+        await using var database = await PersistentDatabase.CreateAsync(db);
+        var uid = FocusSyncApp.NewUserId();
+        long countdown, stopwatch, seqBefore;
+        await using (var first = database.Start(new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero)))
+        {
+            using var client = first.ClientFor(uid);
+            await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
+            countdown = await client.CreateSessionIdAsync(new { title = "countdown", initialDuration = 86400, dailyGoalMinutes = 600 });
+            stopwatch = await client.CreateSessionIdAsync(new { title = "stopwatch", noGoal = true });
+            await client.ActAsync(stopwatch, "start");
+            first.Clock.Advance(TimeSpan.FromMinutes(90));
+            await client.ActAsync(countdown, "start");
+            first.Clock.Advance(TimeSpan.FromMinutes(15));
+            seqBefore = (await client.ListAsync()).GetProperty("seq").GetInt64();
+        }
+
+        await using (var second = database.Start(new DateTimeOffset(2026, 6, 4, 9, 30, 0, TimeSpan.Zero)))
+        {
+            using var client = second.ClientFor(uid);
+            var list = await client.ListAsync();
+
+            Assert.Equal(seqBefore + 3, list.GetProperty("seq").GetInt64());
+            Assert.All(list.Sessions(), s =>
+            {
+                Assert.Equal("PAUSED", s.Str("state"));
+                Assert.Equal(0, s.Num("focusSeconds"));
+            });
+            Assert.Equal(86400, list.Sessions().Single(s => s.Id() == countdown).Num("timeLeft"));
+            Assert.Equal("2026-06-04", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+            Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await second.Services.CreditedMsAsync(countdown));
+            Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(stopwatch));
+        }
+
+        await using (var third = database.Start(new DateTimeOffset(2026, 6, 4, 9, 31, 0, TimeSpan.Zero)))
+        {
+            using var client = third.ClientFor(uid);
+            Assert.Equal(seqBefore + 3, (await client.ListAsync()).GetProperty("seq").GetInt64());
+            Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await third.Services.CreditedMsAsync(countdown));
+            Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await third.Services.CreditedMsAsync(stopwatch));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Http.Json;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Tests.Api;
+
+/// <summary>The README's walk-through: development sign-in, then the session lifecycle.</summary>
+public sealed class DevSignInScenarioTests
+{
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task DevelopmentSignInDrivesTheWholeLifecycle(Db db)
+    {
+        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
+        using var client = app.CreateClient();
+
+        var issued = await client.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" })
+            .ExpectAsync(HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", issued.Str("token"));
+
+        var me = await client.PostAsync("/me/login", null).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("readme-user", me.Str("id"));
+        Assert.Equal("Readme", me.Str("name"));
+        Assert.Equal("readme@example.com", me.Str("email"));
+        var id = await client.CreateSessionIdAsync(new { title = "Write the README", initialDuration = 1500, dailyGoalMinutes = 120 });
+        await client.ActAsync(id, "start");
+        app.Clock.Advance(TimeSpan.FromMilliseconds(42_500));
+        var paused = await client.ActAsync(id, "pause");
+
+        Assert.Equal(42.5, paused.Num("focusSeconds"));
+        Assert.Equal(1500 - 42.5, paused.Num("timeLeft"));
+        Assert.Equal(42.5, (await client.ListAsync()).Sessions().Single().Num("focusSeconds"));
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Tests.Api;
+
+public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
+{
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task GroupsAreCreatedListedEditedAndDeleted(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+
+        using var created = await client.PostAsJsonAsync("/groups", new { name = "Work", description = "Day job" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var group = await created.JsonAsync();
+        Assert.Equal($"/groups/{group.Id()}", created.Headers.Location?.OriginalString);
+        Assert.Equal("Work", group.Str("name"));
+        Assert.Equal("Day job", group.Str("description"));
+        var bare = await client.PostAsJsonAsync("/groups", new { name = "Home" }).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("", bare.Str("description"));
+
+        var list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["Work", "Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
+
+        var edited = await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "Office" }).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("Office", edited.Str("name"));
+        Assert.Equal("Day job", edited.Str("description"));
+        var cleared = await client.SendJsonAsync(HttpMethod.Patch, $"/groups/{group.Id()}", """{"description":null}""")
+            .ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("", cleared.Str("description"));
+
+        await client.DeleteAsync($"/groups/{group.Id()}").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/groups/{group.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "x" }).ExpectProblemAsync(HttpStatusCode.NotFound);
+        list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task DeletingAGroupLeavesItsSessionsUngrouped(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var groupId = await client.CreateGroupIdAsync();
+        var kept = await client.CreateSessionIdAsync(new { title = "kept", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
+        var gone = await client.CreateSessionIdAsync(new { title = "gone", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
+        await client.DeleteAsync($"/sessions/{gone}").ExpectAsync(HttpStatusCode.NoContent);
+
+        await client.DeleteAsync($"/groups/{groupId}").ExpectAsync(HttpStatusCode.NoContent);
+
+        var session = await client.GetSessionAsync(kept);
+        Assert.True(session.IsNull("groupId"));
+        Assert.Equal("kept", session.Str("title"));
+        await client.PostAsJsonAsync("/sessions", new { title = "late", groupId, initialDuration = 60, dailyGoalMinutes = 1 })
+            .ExpectInvalidAsync("groupId");
+    }
+
+    public static TheoryData<Db, string, string> InvalidGroups()
+    {
+        var bodies = new (string Body, string Field)[]
+        {
+            ("""{}""", "name"),
+            ("""{"name":""}""", "name"),
+            ("""{"name":"  "}""", "name"),
+            ($$"""{"name":"{{new string('n', 101)}}"}""", "name"),
+            ("""{"name":3}""", "name"),
+            ($$"""{"name":"ok","description":"{{new string('d', 1001)}}"}""", "description"),
+            ("""{"name":"ok","description":false}""", "description"),
+            ("""{"name":"ok","color":"red"}""", "color"),
+            ("""{"name":""", "body"),
+            ("""{"name":"a","name":"b"}""", "body"),
+        };
+        var data = new TheoryData<Db, string, string>();
+        foreach (var db in new[] { Db.Sqlite, Db.Postgres })
+        {
+            foreach (var (body, field) in bodies)
+            {
+                data.Add(db, body, field);
+            }
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(InvalidGroups))]
+    public async Task AnInvalidGroupIsA400NamingTheFieldAndChangesNothing(Db db, string body, string field)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var groupId = await client.CreateGroupIdAsync("Original");
+
+        await client.SendJsonAsync(HttpMethod.Post, "/groups", body).ExpectInvalidAsync(field);
+        if (body != "{}")
+        {
+            await client.SendJsonAsync(HttpMethod.Patch, $"/groups/{groupId}", body).ExpectInvalidAsync(field);
+        }
+
+        var list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        var only = Assert.Single(list.GetProperty("groups").EnumerateArray());
+        Assert.Equal("Original", only.Str("name"));
+        Assert.Equal("", only.Str("description"));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task TheLimitsOfNameAndDescriptionAreAccepted(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+
+        var group = await client.PostAsJsonAsync("/groups", new { name = new string('n', 100), description = new string('d', 1000) })
+            .ExpectAsync(HttpStatusCode.Created);
+
+        Assert.Equal(100, group.Str("name").Length);
+        Assert.Equal(1000, group.Str("description").Length);
+    }
+}
