@@ -1,0 +1,131 @@
+using FocusSync.Api.Auth;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace FocusSync.Api.Http;
+
+public sealed class CorsOptions
+{
+    public const string Section = "Cors";
+
+    /// <summary>Origins (scheme://host[:port]) besides the service's own that browsers may call it from.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+}
+
+/// <summary>
+/// What protects a browser talking to the service: security headers and a strict Content-Security-Policy
+/// on every response, CORS for the configured origins, and an Origin check on the hub's requests.
+/// </summary>
+public static class BrowserSecurity
+{
+    public const string HubPathPrefix = "/hubs";
+
+    public static WebApplicationBuilder AddBrowserSecurity(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CorsOptions>().BindConfiguration(CorsOptions.Section)
+            .Validate(o => o.AllowedOrigins.All(IsOrigin), "Cors:AllowedOrigins must hold origins such as https://app.example.com.")
+            .ValidateOnStart();
+        var origins = builder.Configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+            .WithOrigins(origins)
+            .AllowAnyHeader()
+            .AllowAnyMethod()
+            // The SignalR client sends credentials on negotiate; tokens travel in headers, never cookies.
+            .AllowCredentials()
+            .WithExposedHeaders(HeaderNames.ETag, HeaderNames.Location, HeaderNames.RetryAfter)));
+        return builder;
+    }
+
+    public static WebApplication UseBrowserSecurity(this WebApplication app)
+    {
+        var policy = ContentSecurityPolicy(app.Configuration);
+        app.Use((context, next) =>
+        {
+            // OnStarting, because the exception handler clears the headers of a failed response.
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers.ContentSecurityPolicy = policy;
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+        app.UseCors();
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(HubPathPrefix) && !IsAllowedOrigin(context))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status403Forbidden,
+                        Title = "Origin not allowed",
+                        Detail = "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.",
+                    },
+                }).AsTask();
+            }
+
+            return next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Browsers always send Origin on WebSocket upgrades and cross-origin requests; a request without one
+    /// is not from a browser page and cannot ride on a user's ambient credentials.
+    /// </summary>
+    internal static bool IsAllowedOrigin(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !IsOrigin(origin))
+        {
+            return false;
+        }
+
+        // The scheme is not compared: behind a TLS-terminating proxy the service sees http for an https page.
+        if (string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var allowed = context.RequestServices.GetRequiredService<IOptions<CorsOptions>>().Value.AllowedOrigins;
+        return allowed.Any(a => string.Equals(a.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Same-origin only: the web client serves every script itself (the Firebase Web SDK included), nothing
+    /// inline, no eval. With Firebase sign-in the SDK talks to Google's auth endpoints and opens its
+    /// sign-in helper frame on the auth domain, so exactly those are added.
+    /// </summary>
+    internal static string ContentSecurityPolicy(IConfiguration configuration)
+    {
+        var firebase = string.Equals(
+            configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}"], nameof(AuthMode.Firebase),
+            StringComparison.OrdinalIgnoreCase);
+        var project = configuration[$"{AuthOptions.SectionName}:Firebase:ProjectId"];
+        var authDomain = configuration[$"{WebClientOptions.Section}:Firebase:AuthDomain"]
+            ?? (string.IsNullOrWhiteSpace(project) ? null : $"{project}.firebaseapp.com");
+        var connect = firebase
+            ? "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com https://www.googleapis.com"
+            : "'self'";
+        var frames = firebase && !string.IsNullOrWhiteSpace(authDomain) ? $"https://{authDomain}" : "'none'";
+        return $"default-src 'self'; script-src 'self'; connect-src {connect}; frame-src {frames}; "
+            + "img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    }
+
+    private static bool IsOrigin(string value) =>
+        Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0;
+}

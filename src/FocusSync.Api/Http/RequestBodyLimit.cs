@@ -1,0 +1,145 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace FocusSync.Api.Http;
+
+public sealed class RequestBodyOptions
+{
+    /// <summary>Bound from the same section as the per-user caps.</summary>
+    public const string Section = "Limits";
+
+    /// <summary>The largest request body accepted; every body of this API is a small JSON object.</summary>
+    [Range(1, 100 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}
+
+/// <summary>
+/// Caps request bodies and answers 413 with a problem that names the limit, whether the size is
+/// declared up front (Content-Length) or only discovered while reading (chunked).
+/// </summary>
+public static class RequestBodyLimit
+{
+    public static WebApplicationBuilder AddRequestBodyLimit(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RequestBodyOptions>().BindConfiguration(RequestBodyOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        return builder;
+    }
+
+    public static WebApplication UseRequestBodyLimit(this WebApplication app)
+    {
+        var max = app.Services.GetRequiredService<IOptions<RequestBodyOptions>>().Value.MaxRequestBodyBytes;
+        app.Use((context, next) =>
+        {
+            if (context.Request.ContentLength > max)
+            {
+                return WriteTooLargeAsync(context, max);
+            }
+
+            // Kestrel enforces the feature itself; hosts without it (the test server) get a counting stream.
+            var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (feature is { IsReadOnly: false })
+            {
+                feature.MaxRequestBodySize = max;
+            }
+            else if (feature is null && context.Request.ContentLength is null)
+            {
+                context.Request.Body = new LimitedReadStream(context.Request.Body, max);
+            }
+
+            return next(context);
+        });
+        return app;
+    }
+
+    internal static string TooLargeDetail(long max) =>
+        $"The request body is larger than the limit of {max} bytes (Limits:MaxRequestBodyBytes).";
+
+    private static Task WriteTooLargeAsync(HttpContext context, long max)
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status413PayloadTooLarge,
+                Title = "Request body too large",
+                Detail = TooLargeDetail(max),
+            },
+        }).AsTask();
+    }
+
+    /// <summary>Turns a malformed or oversized request that surfaced as an exception into its 4xx problem.</summary>
+    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<RequestBodyOptions> options)
+        : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not BadHttpRequestException bad)
+            {
+                return false;
+            }
+
+            context.Response.StatusCode = bad.StatusCode;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                Exception = exception,
+                ProblemDetails =
+                {
+                    Status = bad.StatusCode,
+                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                    Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                        ? TooLargeDetail(options.Value.MaxRequestBodyBytes)
+                        : "The request could not be read.",
+                },
+            });
+        }
+    }
+
+    private sealed class LimitedReadStream(Stream inner, long max) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > max
+                ? throw new BadHttpRequestException(TooLargeDetail(max), StatusCodes.Status413PayloadTooLarge)
+                : read;
+        }
+    }
+}
