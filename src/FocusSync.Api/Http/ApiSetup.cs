@@ -4,6 +4,8 @@ namespace FocusSync.Api.Http;
 
 public static class ApiSetup
 {
+    public const string ApiPagePath = "/api";
+
     public static WebApplicationBuilder AddFocusSyncApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section)
@@ -36,7 +38,7 @@ public static class ApiSetup
         app.UseBrowserSecurity();
         app.UseRequestBodyLimit();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/api").AllowAnonymous();
+        app.MapScalarApiReference(ApiPagePath).AllowAnonymous();
         app.MapHealth();
         return app;
     }

@@ -39,6 +39,9 @@ public static class BrowserSecurity
     public static WebApplication UseBrowserSecurity(this WebApplication app)
     {
         var policy = ContentSecurityPolicy(app.Configuration);
+        // The API reference page (Scalar) boots from an inline module script and inline styles.
+        const string apiPagePolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            + "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
         app.Use((context, next) =>
         {
             // OnStarting, because the exception handler clears the headers of a failed response.
@@ -48,7 +51,7 @@ public static class BrowserSecurity
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
-                headers.ContentSecurityPolicy = policy;
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ApiSetup.ApiPagePath) ? apiPagePolicy : policy;
                 return Task.CompletedTask;
             });
             return next(context);
