@@ -1,3 +1,4 @@
+using FocusSync.Api.Analytics;
 using FocusSync.Api.Auth;
 using FocusSync.Api.Data;
 using FocusSync.Api.Groups;
@@ -9,20 +10,25 @@ using FocusSync.Api.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddFocusSyncApi();
+builder.AddRateLimits();
 builder.AddFocusSyncData();
 builder.AddFirebaseAuth();
 builder.AddRealtime();
+builder.AddWebClient();
 
 var app = builder.Build();
 
 app.UseFocusSyncApi();
+app.UseWebClient();
 app.UseAuthentication();
+app.UseRateLimits();
 app.UseAuthorization();
 
 app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();
 app.MapGroups();
+app.MapAnalytics();
 app.MapRealtime();
 
 if (await app.PrepareFocusSyncDataAsync(args))

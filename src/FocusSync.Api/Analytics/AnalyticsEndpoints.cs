@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Security.Claims;
+using FocusSync.Api.Data;
+using FocusSync.Api.Http;
+using FocusSync.Api.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using NodaTime;
+using NodaTime.Text;
+
+namespace FocusSync.Api.Analytics;
+
+public static class AnalyticsEndpoints
+{
+    private static readonly LocalDatePattern DatePattern = LocalDatePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd");
+
+    public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/analytics").RequireAuthorization().WithTags("Analytics")
+            .MapGet("/", Get)
+            .Produces<AnalyticsReport>(contentType: "application/json")
+            .Produces<string>(contentType: "text/csv");
+        return app;
+    }
+
+    private static async Task<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> Get(
+        HttpRequest request, HttpResponse response, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var period = ParsePeriod(request.Query["period"], errors);
+        var from = ParseDate("from", request.Query["from"], errors);
+        var to = ParseDate("to", request.Query["to"], errors);
+        var groupId = ParseGroupId(request.Query["groupId"], errors);
+        if (from > to)
+        {
+            errors["from"] = ["'from' must not be after 'to'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var csv = WantsCsv(request);
+        response.Headers.Vary = HeaderNames.Accept;
+        while (true)
+        {
+            var result = await changes.ApplyAsync<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>?>(
+                user.Identity(), async ctx =>
+                {
+                    // Time credited by this catch-up is stored only at commit: commit it first, then read.
+                    if (ctx.Outcome.Credits.Count > 0)
+                    {
+                        return null;
+                    }
+
+                    if (groupId is { } gid && await ctx.FindGroupAsync(gid, ct) is null)
+                    {
+                        return Problems.NotFound("group");
+                    }
+
+                    var today = ctx.Timers.Clock.Day;
+                    var weekStart = Enum.Parse<IsoDayOfWeek>(ctx.User.WeekStart, ignoreCase: true);
+                    var range = ReportRange.Create(period!.Value, from, to, today, weekStart);
+                    if (to is null && from > range.To)
+                    {
+                        return Problems.Invalid("from", "'from' must not be after the bucket holding today, the default 'to'.");
+                    }
+
+                    if (range.Count > ReportRange.MaxBuckets)
+                    {
+                        var field = to is null ? "from" : "to";
+                        return Problems.Invalid(field, $"The range holds {range.Count} buckets; at most {ReportRange.MaxBuckets} are allowed.");
+                    }
+
+                    var running = ctx.LiveSessions
+                        .Where(s => s.Timer.RunStartedAtMs is not null)
+                        .Select(s => new RunningSession(
+                            s.Row.Id, s.Row.GroupId, s.Timer.DailyGoalMinutes, ctx.NowMs - s.Timer.RunStartedAtMs!.Value))
+                        .ToList();
+                    var report = await AnalyticsQuery.BuildAsync(
+                        ctx.Db, new AnalyticsInput(ctx.User.Id, ctx.Timers.Clock.Zone.Id, today, range, groupId, running), ct);
+                    return csv ? TypedResults.Text(AnalyticsCsv.Write(report), AnalyticsCsv.ContentType) : TypedResults.Ok(report);
+                }, ct);
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+    }
+
+    private static ReportPeriod? ParsePeriod(StringValues values, Dictionary<string, string[]> errors)
+    {
+        var text = Single("period", values, errors) ?? (values.Count == 0 ? "daily" : null);
+        ReportPeriod? period = text switch
+        {
+            "daily" => ReportPeriod.Daily,
+            "weekly" => ReportPeriod.Weekly,
+            "monthly" => ReportPeriod.Monthly,
+            _ => null,
+        };
+        if (period is null && !errors.ContainsKey("period"))
+        {
+            errors["period"] = ["'period' must be daily, weekly or monthly."];
+        }
+
+        return period;
+    }
+
+    private static LocalDate? ParseDate(string name, StringValues values, Dictionary<string, string[]> errors)
+    {
+        if (Single(name, values, errors) is not { } text)
+        {
+            return null;
+        }
+
+        var parsed = DatePattern.Parse(text);
+        if (!parsed.Success)
+        {
+            errors[name] = [$"'{name}' must be a date as YYYY-MM-DD."];
+            return null;
+        }
+
+        // Whole buckets around the date must stay representable (a year is 12 monthly buckets).
+        if (parsed.Value.Year is < 1900 or > 9000)
+        {
+            errors[name] = [$"'{name}' must be a date between 1900-01-01 and 9000-12-31."];
+            return null;
+        }
+
+        return parsed.Value;
+    }
+
+    private static long? ParseGroupId(StringValues values, Dictionary<string, string[]> errors)
+    {
+        if (Single("groupId", values, errors) is not { } text)
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
+        {
+            return id;
+        }
+
+        errors["groupId"] = ["'groupId' must be a positive whole number."];
+        return null;
+    }
+
+    private static string? Single(string name, StringValues values, Dictionary<string, string[]> errors)
+    {
+        if (values.Count > 1)
+        {
+            errors[name] = [$"'{name}' may be given once."];
+            return null;
+        }
+
+        return values.Count == 1 ? values[0] : null;
+    }
+
+    /// <summary>CSV when the client accepts text/csv and does not prefer JSON to it.</summary>
+    private static bool WantsCsv(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        double Quality(string type) => accept
+            .Where(a => a.MediaType.Equals(type, StringComparison.OrdinalIgnoreCase))
+            .Select(a => a.Quality ?? 1)
+            .DefaultIfEmpty(0)
+            .Max();
+        var csv = Quality("text/csv");
+        return csv > 0 && csv >= Quality("application/json");
+    }
+}

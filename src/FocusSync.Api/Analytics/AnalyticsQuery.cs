@@ -1,0 +1,176 @@
+using FocusSync.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace FocusSync.Api.Analytics;
+
+/// <summary>A live session's run not yet credited: it belongs wholly to the current user-day.</summary>
+public sealed record RunningSession(long SessionId, long? GroupId, int? DailyGoalMinutes, long RunningMs);
+
+public sealed record AnalyticsInput(
+    string UserId, string TimeZone, LocalDate Today, ReportRange Range, long? GroupId, IReadOnlyList<RunningSession> Running);
+
+/// <summary>
+/// Builds a report from TaskDailyTime aggregated in the database per bucket and session (over the
+/// (UserId, Date, SessionId) index), plus the uncredited part of running sessions.
+/// </summary>
+public static class AnalyticsQuery
+{
+    private const long MsPerMinute = 60_000;
+    private const int FirstStreakWindowDays = 32;
+
+    public static async Task<AnalyticsReport> BuildAsync(FocusSyncDb db, AnalyticsInput input, CancellationToken cancellationToken)
+    {
+        var range = input.Range;
+        var totals = await AggregateAsync(db, input, cancellationToken);
+        var cells = totals.ToDictionary(t => (t.Bucket, t.SessionId), t => (t.Ms, t.GoalMinutes));
+        var running = input.Running.Where(r => input.GroupId is null || r.GroupId == input.GroupId).ToList();
+        if (range.Contains(input.Today))
+        {
+            var today = range.BucketIndex(input.Today);
+            foreach (var run in running)
+            {
+                var (ms, goal) = cells.GetValueOrDefault((today, run.SessionId));
+                cells[(today, run.SessionId)] = (ms + run.RunningMs, goal ?? run.DailyGoalMinutes);
+            }
+        }
+
+        var ids = cells.Keys.Select(k => k.SessionId).Distinct().ToList();
+        var sessions = await db.Sessions.AsNoTracking()
+            .Where(s => s.UserId == input.UserId && ids.Contains(s.Id))
+            .Select(s => new { s.Id, s.Title, s.GroupId, s.NoGoal })
+            .ToDictionaryAsync(s => s.Id, cancellationToken);
+
+        var byBucket = cells
+            .Where(c => c.Value.Ms > 0 || c.Value.GoalMinutes is not null)
+            .ToLookup(c => c.Key.Bucket);
+        var buckets = new List<BucketDto>(range.Count);
+        var perSession = new SortedDictionary<long, long>();
+        for (var index = 0; index < range.Count; index++)
+        {
+            var (start, end) = range.Bucket(index);
+            var cellsInBucket = byBucket[index]
+                .OrderBy(c => c.Key.SessionId)
+                .ToList();
+            var items = new List<BucketItemDto>(cellsInBucket.Count);
+            foreach (var ((_, sessionId), (ms, goal)) in cellsInBucket)
+            {
+                var session = sessions[sessionId];
+                perSession[sessionId] = perSession.GetValueOrDefault(sessionId) + ms;
+                items.Add(new BucketItemDto(
+                    sessionId, session.Title, session.GroupId, Seconds(ms), goal, goal is { } minutes ? ms >= minutes * MsPerMinute : null));
+            }
+
+            buckets.Add(new BucketDto(start.ToDateOnly(), end.ToDateOnly(), Seconds(cellsInBucket.Sum(c => c.Value.Ms)), items));
+        }
+
+        var goalSessions = perSession.Keys.Where(id => !sessions[id].NoGoal).ToList();
+        var streaks = await StreaksAsync(db, input, goalSessions, cancellationToken);
+        var summary = perSession
+            .Select(p => new SessionSummaryDto(
+                p.Key, sessions[p.Key].Title, sessions[p.Key].GroupId, Seconds(p.Value),
+                streaks.TryGetValue(p.Key, out var streak) ? streak : null))
+            .ToList();
+        return new AnalyticsReport(
+            range.Period.ToString().ToLowerInvariant(), range.From.ToDateOnly(), range.To.ToDateOnly(), input.TimeZone,
+            buckets, new SummaryDto(Seconds(perSession.Values.Sum()), summary));
+    }
+
+    /// <summary>
+    /// Sums per bucket and session in SQL (the bucket index is the arithmetic of <see cref="ReportRange.BucketIndex"/>);
+    /// daily rows are unique per date and session already, so they are read as they are.
+    /// </summary>
+    private static async Task<List<BucketTotal>> AggregateAsync(FocusSyncDb db, AnalyticsInput input, CancellationToken cancellationToken)
+    {
+        var range = input.Range;
+        var from = range.From.ToDateOnly();
+        var to = range.To.ToDateOnly();
+        var rows = db.TaskDailyTimes.Where(t => t.UserId == input.UserId && t.Date >= from && t.Date <= to);
+        if (input.GroupId is { } groupId)
+        {
+            rows = rows.Where(t => db.Sessions.Any(s => s.Id == t.SessionId && s.UserId == input.UserId && s.GroupId == groupId));
+        }
+
+        var firstDay = from.DayNumber;
+        var firstMonth = (from.Year * 12) + from.Month;
+        if (range.Period == ReportPeriod.Daily)
+        {
+            // A day is its own bucket: the row's date needs no date arithmetic per row in SQL.
+            var days = await rows
+                .Select(t => new { t.Date, t.SessionId, t.MsSpent, t.GoalMinutes })
+                .ToListAsync(cancellationToken);
+            return [.. days.Select(d => new BucketTotal(d.Date.DayNumber - firstDay, d.SessionId, d.MsSpent, d.GoalMinutes))];
+        }
+
+        var grouped = range.Period == ReportPeriod.Weekly
+            ? rows.GroupBy(t => new { Bucket = (t.Date.DayNumber - firstDay) / 7, t.SessionId })
+            : rows.GroupBy(t => new { Bucket = (t.Date.Year * 12) + t.Date.Month - firstMonth, t.SessionId });
+        return await grouped
+            .Select(g => new BucketTotal(
+                g.Key.Bucket, g.Key.SessionId, g.Sum(t => t.MsSpent),
+                g.Max(t => t.GoalMinutes) == null ? null : g.Sum(t => t.GoalMinutes)))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Each goal session's run of consecutive goal-met user-days ending today (today counts once met; an
+    /// unmet today does not break it yet). Reads a window of recent days, doubling it further back only
+    /// for sessions whose run reaches the window's start, so a long streak costs a few more short queries.
+    /// </summary>
+    private static async Task<Dictionary<long, int>> StreaksAsync(
+        FocusSyncDb db, AnalyticsInput input, List<long> sessionIds, CancellationToken cancellationToken)
+    {
+        var streaks = sessionIds.ToDictionary(id => id, _ => 0);
+        var runningMs = input.Running.ToDictionary(r => r.SessionId, r => r.RunningMs);
+        var today = input.Today.ToDateOnly();
+        var pending = sessionIds;
+        var end = input.Today;
+        var days = FirstStreakWindowDays;
+        while (pending.Count > 0)
+        {
+            var start = end.PlusDays(1 - days);
+            var (first, last) = (start.ToDateOnly(), end.ToDateOnly());
+            var ids = pending;
+            var rows = await db.TaskDailyTimes.AsNoTracking()
+                .Where(t => t.UserId == input.UserId && ids.Contains(t.SessionId) && t.Date >= first && t.Date <= last
+                    && t.GoalMinutes != null && (t.Date == today || t.MsSpent >= t.GoalMinutes * MsPerMinute))
+                .Select(t => new { t.SessionId, t.Date, t.MsSpent, t.GoalMinutes })
+                .ToListAsync(cancellationToken);
+            var met = rows
+                .Where(r => r.MsSpent + (r.Date == today ? runningMs.GetValueOrDefault(r.SessionId) : 0) >= r.GoalMinutes!.Value * MsPerMinute)
+                .Select(r => (r.SessionId, r.Date))
+                .ToHashSet();
+            var reachedStart = new List<long>();
+            foreach (var id in pending)
+            {
+                var day = end;
+                if (day == input.Today)
+                {
+                    streaks[id] += met.Contains((id, today)) ? 1 : 0;
+                    day = day.PlusDays(-1);
+                }
+
+                while (day >= start && met.Contains((id, day.ToDateOnly())))
+                {
+                    streaks[id]++;
+                    day = day.PlusDays(-1);
+                }
+
+                if (day < start)
+                {
+                    reachedStart.Add(id);
+                }
+            }
+
+            pending = reachedStart;
+            end = start.PlusDays(-1);
+            days *= 2;
+        }
+
+        return streaks;
+    }
+
+    private static double Seconds(long ms) => ms / 1000.0;
+
+    private sealed record BucketTotal(int Bucket, long SessionId, long Ms, int? GoalMinutes);
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Tests.Analytics;
+
+public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
+{
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task CsvExportQuotesAwkwardTitlesPerRfc4180(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = await AnalyticsUser.SignInAsync(app);
+        var plain = await user.CreateAsync("Plain", goalMinutes: 1);
+        var comma = await user.CreateAsync("Write, edit", goalMinutes: 2);
+        var quote = await user.CreateAsync("Say \"hi\"", goalMinutes: null);
+        var lines = await user.CreateAsync("Line one\nLine two", goalMinutes: 3);
+        await user.StartAsync(quote);
+        app.Clock.Advance(TimeSpan.FromMilliseconds(1500));
+        await user.PauseAsync(quote);
+        await user.StartAsync(plain);
+        app.Clock.Advance(TimeSpan.FromSeconds(60));
+        await user.PauseAsync(plain);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/analytics?period=monthly&from=2026-06-01&to=2026-06-30");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var response = await user.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var month = "2026-06-01,2026-06-30";
+        Assert.Equal(
+            "bucketStart,bucketEnd,sessionId,title,groupId,seconds,goalMinutes,goalMet\r\n"
+            + $"{month},{plain},Plain,,60,1,true\r\n"
+            + $"{month},{comma},\"Write, edit\",,0,2,false\r\n"
+            + $"{month},{quote},\"Say \"\"hi\"\"\",,1.5,,\r\n"
+            + $"{month},{lines},\"Line one\nLine two\",,0,3,false\r\n",
+            await response.Content.ReadAsStringAsync());
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task TheGroupFilterKeepsTheGroupsSessionsAndAnotherUsersGroupIsNotFound(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = await AnalyticsUser.SignInAsync(app);
+        var group = await user.CreateGroupAsync("Work");
+        var inGroup = await user.CreateAsync("Report", goalMinutes: 5, groupId: group);
+        var outside = await user.CreateAsync("Guitar", goalMinutes: 5);
+        await user.StartAsync(inGroup);
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await user.StartAsync(outside);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var report = await user.ReportAsync($"period=daily&groupId={group}");
+        var items = report.Buckets.SelectMany(b => b.GetProperty("items").EnumerateArray()).ToList();
+        Assert.All(items, i => Assert.Equal(inGroup, i.GetProperty("sessionId").GetInt64()));
+        Assert.Equal(120, report.Json.GetProperty("summary").GetProperty("totalSeconds").GetDouble());
+
+        using var other = await AnalyticsUser.SignInAsync(app);
+        var response = await other.Client.GetAsync($"/analytics?groupId={group}");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task DefaultsAreTheLastSevenDaysEndingToday(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = await AnalyticsUser.SignInAsync(app);
+        var me = await (await user.Client.GetAsync("/me")).Content.ReadFromJsonAsync<JsonElement>();
+        var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        var report = await user.ReportAsync("");
+        Assert.Equal("daily", report.Json.GetProperty("period").GetString());
+        Assert.Equal(
+            Enumerable.Range(-6, 7).Select(d => today.AddDays(d).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+            report.Starts);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task BadQueriesAreProblemsNamingTheField(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = await AnalyticsUser.SignInAsync(app);
+        (string Query, string Field)[] cases =
+        [
+            ("period=hourly", "period"),
+            ("period=Daily", "period"),
+            ("from=2026-13-01", "from"),
+            ("from=2026-6-1", "from"),
+            ("to=yesterday", "to"),
+            ("from=2026-06-10&to=2026-06-01", "from"),
+            ("from=2999-01-01", "from"),
+            ("from=2025-01-01&to=2026-06-01", "to"),
+            ("period=weekly&from=2000-01-01&to=2026-06-01", "to"),
+            ("period=monthly&from=1990-01-01", "from"),
+            ("groupId=abc", "groupId"),
+            ("period=daily&period=weekly", "period"),
+        ];
+        foreach (var (query, field) in cases)
+        {
+            var response = await user.Client.GetAsync("/analytics?" + query);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {response.StatusCode}");
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{query}: {problem}");
+        }
+
+        var fourHundred = await user.Client.GetAsync("/analytics?from=2025-01-01&to=2026-02-04");
+        Assert.Equal(HttpStatusCode.OK, fourHundred.StatusCode);
+    }
+}
