@@ -4,45 +4,20 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
 
+/// <summary>What the server calls on a client: one method, <c>event</c>, with one <see cref="ChangeEvent"/>.</summary>
 public interface ISessionsClient
 {
+    [HubMethodName("event")]
     Task Event(ChangeEvent change);
 }
 
-/// <summary>Clients only listen: every change arrives as one call of <c>event</c>.</summary>
+/// <summary>Clients only listen: every change arrives as one call of <c>event</c>; the hub has no methods to invoke.</summary>
 [Authorize]
 public sealed class SessionsHub : Hub<ISessionsClient>;
 
-public sealed class HubChangePublisher(IHubContext<SessionsHub, ISessionsClient> hub) : IChangePublisher
-{
-    public async Task PublishAsync(string userId, IReadOnlyList<ChangeEvent> events)
-    {
-        var user = hub.Clients.User(userId);
-        foreach (var change in events)
-        {
-            await user.Event(change);
-        }
-    }
-}
-
+/// <summary>Addresses connections by the token's <c>sub</c>, so <c>Clients.User(uid)</c> reaches every tab and device of a user.</summary>
 public sealed class SubjectUserIdProvider : IUserIdProvider
 {
-    public string? GetUserId(HubConnectionContext connection) => connection.User.FindFirst(FirebaseClaimTypes.Subject)?.Value;
-}
-
-public static class RealtimeSetup
-{
-    public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSignalR();
-        builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
-        builder.Services.AddSingleton<IChangePublisher, HubChangePublisher>();
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
-    {
-        app.MapHub<SessionsHub>("/hubs/sessions");
-        return app;
-    }
+    public string? GetUserId(HubConnectionContext connection) =>
+        connection.User.FindFirst(FirebaseClaimTypes.Subject)?.Value;
 }

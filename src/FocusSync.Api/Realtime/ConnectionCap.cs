@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace FocusSync.Api.Realtime;
+
+/// <summary>
+/// Limits the connections of one user on this instance. A hub filter sees the connection after
+/// authentication and the handshake, with its user id known; refusing there closes it with an error
+/// that says why and tells the client not to reconnect.
+/// </summary>
+public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : IHubFilter
+{
+    private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _admitted = new(StringComparer.Ordinal);
+
+    public int Count(string userId) => _perUser.TryGetValue(userId, out var count) ? count : 0;
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        var userId = context.Context.UserIdentifier
+            ?? throw new HubException("The connection has no user.");
+        var max = options.Value.MaxConnectionsPerUser;
+        if (!TryAdmit(userId, max))
+        {
+            throw new HubException($"Too many connections: a user may hold at most {max} at once.");
+        }
+
+        _admitted[context.Context.ConnectionId] = userId;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            Release(context.Context.ConnectionId);
+            throw;
+        }
+    }
+
+    public async Task OnDisconnectedAsync(
+        HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        try
+        {
+            await next(context, exception);
+        }
+        finally
+        {
+            Release(context.Context.ConnectionId);
+        }
+    }
+
+    private bool TryAdmit(string userId, int max)
+    {
+        while (true)
+        {
+            if (_perUser.TryGetValue(userId, out var count))
+            {
+                if (count >= max)
+                {
+                    return false;
+                }
+
+                if (_perUser.TryUpdate(userId, count + 1, count))
+                {
+                    return true;
+                }
+            }
+            else if (_perUser.TryAdd(userId, 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    private void Release(string connectionId)
+    {
+        if (!_admitted.TryRemove(connectionId, out var userId))
+        {
+            return;
+        }
+
+        _perUser.AddOrUpdate(userId, 0, (_, count) => count - 1);
+        _perUser.TryRemove(new KeyValuePair<string, int>(userId, 0));
+    }
+}

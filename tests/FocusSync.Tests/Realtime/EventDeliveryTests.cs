@@ -1,0 +1,162 @@
+using System.Text.Json;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Tests.Realtime;
+
+public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
+{
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task EveryKindOfChangeReachesEachConnectionOfItsUserExactlyOnce(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var alice = new UserApi(app, FocusSyncApp.NewUserId());
+        using var bob = new UserApi(app, FocusSyncApp.NewUserId());
+        // Bob's day must not end while the test moves the clock to Alice's day end.
+        await bob.ChangeSettingsAsync(new { timeZone = "Etc/GMT+12", resetTime = "23:59" });
+        var seq = await alice.SeqAsync();
+        var bobSeq = await bob.SeqAsync();
+        var alices = await ConnectAsync(app, alice.Uid, 3);
+        var bobs = await ConnectAsync(app, bob.Uid, 3);
+
+        async Task<List<JsonElement>> Expect(params string[] types)
+        {
+            List<JsonElement> first = [];
+            foreach (var connection in alices)
+            {
+                var events = await connection.NextAsync(types.Length);
+                Assert.Equal(types, events.Select(e => e.Type()));
+                Assert.Equal(Enumerable.Range(1, types.Length).Select(i => seq + i), events.Select(e => e.Seq()));
+                first = first.Count == 0 ? events : first;
+            }
+
+            seq += types.Length;
+            return first;
+        }
+
+        var group = await alice.CreateGroupAsync("Deep work");
+        var groupId = group.GetProperty("id").GetInt64();
+        Assert.Equal(groupId, (await Expect("addGroup"))[0].GetProperty("group").GetProperty("id").GetInt64());
+        await alice.EditGroupAsync(groupId, "Deeper work");
+        Assert.Equal("Deeper work", (await Expect("editGroup"))[0].GetProperty("group").GetProperty("name").GetString());
+
+        var first = (await alice.CreateSessionAsync("Write", duration: 60, groupId: groupId)).GetProperty("id").GetInt64();
+        await Expect("addSession");
+        var second = (await alice.CreateSessionAsync("Read")).GetProperty("id").GetInt64();
+        await Expect("addSession");
+
+        await alice.ActAsync(first, "start");
+        await Expect("start");
+
+        // singleRunning: starting the second pauses the first in the same change set, with consecutive seqs.
+        await alice.ActAsync(second, "start");
+        var switched = await Expect("pause", "start");
+        Assert.Equal(first, switched[0].GetProperty("session").GetProperty("id").GetInt64());
+        Assert.Equal(second, switched[1].GetProperty("session").GetProperty("id").GetInt64());
+
+        app.Clock.Advance(TimeSpan.FromSeconds(5));
+        await alice.ActAsync(second, "pause");
+        await Expect("pause");
+        await alice.EditSessionAsync(second, new { title = "Read slowly" });
+        await Expect("editSession");
+        await alice.ActAsync(second, "reset");
+        await Expect("resetSession");
+        await alice.ActAsync(first, "start");
+        await Expect("start");
+        app.Clock.Advance(TimeSpan.FromSeconds(10));
+        await alice.ResetAllAsync();
+        Assert.Equal(2, (await Expect("resetAll"))[0].GetProperty("sessions").GetArrayLength());
+        await alice.ChangeSettingsAsync(new { timeZone = "Europe/Berlin" });
+        Assert.Equal("Europe/Berlin", (await Expect("autoResetTimeChange"))[0].GetProperty("user").GetProperty("timeZone").GetString());
+
+        // complete and autoReset come from the background timekeeper: only the clock moves.
+        await alice.ActAsync(first, "start");
+        await Expect("start");
+        await Advance(app, TimeSpan.FromSeconds(60), alices[0]);
+        await Expect("complete");
+        var dayEnd = (await alice.MeAsync()).GetProperty("currentDayEndsAtMs").GetInt64();
+        await Advance(app, TimeSpan.FromMilliseconds(dayEnd - app.Clock.GetUtcNow().ToUnixTimeMilliseconds()), alices[0]);
+        await Expect("autoReset");
+
+        await alice.DeleteSessionAsync(second);
+        Assert.Equal(second, (await Expect("deleteSession"))[0].GetProperty("sessionId").GetInt64());
+        await alice.DeleteGroupAsync(groupId);
+        Assert.Equal(groupId, (await Expect("deleteGroup"))[0].GetProperty("groupId").GetInt64());
+
+        // Sends to one connection keep their order, so a stray event would arrive before these markers.
+        await alice.CreateGroupAsync("marker");
+        await Expect("addGroup");
+        await bob.CreateGroupAsync("marker");
+        foreach (var connection in bobs)
+        {
+            var only = await connection.NextAsync();
+            Assert.Equal(("addGroup", bobSeq + 1), (only.Type(), only.Seq()));
+        }
+
+        await DisposeAllAsync(alices, bobs);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task ACountdownCompletesWithinOneSecondOfItsTargetWithNoRequestMade(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        await using var hub = await app.ConnectHubAsync(user.Uid);
+        var id = (await user.CreateSessionAsync(duration: 90)).GetProperty("id").GetInt64();
+        var target = (await user.ActAsync(id, "start")).GetProperty("targetTimeMs").GetInt64();
+        await hub.NextAsync(2);
+
+        app.Clock.Advance(TimeSpan.FromMilliseconds(target - app.Clock.GetUtcNow().ToUnixTimeMilliseconds()));
+        await AwaitWhileStepping(app, hub, TimeSpan.FromSeconds(1));
+        var complete = await hub.NextAsync();
+
+        Assert.Equal("complete", complete.Type());
+        Assert.InRange(complete.GetProperty("serverTimeMs").GetInt64() - target, 0, 1000);
+        var session = complete.GetProperty("session");
+        Assert.Equal(("PAUSED", true, 0.0, 90.0), (
+            session.GetProperty("state").GetString(), session.GetProperty("isCompleted").GetBoolean(),
+            session.GetProperty("timeLeft").GetDouble(), session.GetProperty("focusSeconds").GetDouble()));
+    }
+
+    internal static async Task<List<HubClient>> ConnectAsync(FocusSyncApp app, string uid, int count)
+    {
+        var clients = new List<HubClient>();
+        for (var i = 0; i < count; i++)
+        {
+            clients.Add(await app.ConnectHubAsync(uid));
+        }
+
+        return clients;
+    }
+
+    /// <summary>Moves the clock on by <paramref name="by"/>, then waits for the timekeeper's event (see <see cref="AwaitWhileStepping"/>).</summary>
+    internal static async Task Advance(FocusSyncApp app, TimeSpan by, HubClient watcher)
+    {
+        app.Clock.Advance(by);
+        await AwaitWhileStepping(app, watcher, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="watcher"/> has an unread event, moving the clock on in 100 ms steps for
+    /// at most <paramref name="limit"/> of clock time (the timekeeper may arm its timer just after the test
+    /// moved the clock); fails if the event needed more clock time than that.
+    /// </summary>
+    internal static async Task AwaitWhileStepping(FocusSyncApp app, HubClient watcher, TimeSpan limit)
+    {
+        var step = TimeSpan.FromMilliseconds(100);
+        for (var moved = TimeSpan.Zero; !await watcher.WaitForEventAsync(TimeSpan.FromMilliseconds(250)); moved += step)
+        {
+            Assert.True(moved < limit, $"No event within {limit.TotalSeconds} s of clock time.");
+            app.Clock.Advance(step);
+        }
+    }
+
+    private static async Task DisposeAllAsync(params List<HubClient>[] groups)
+    {
+        foreach (var client in groups.SelectMany(g => g))
+        {
+            await client.DisposeAsync();
+        }
+    }
+}
