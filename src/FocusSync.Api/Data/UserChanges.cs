@@ -21,7 +21,7 @@ public sealed record UserIdentity(string Id, string? Name, string? Email);
 /// one instance or several) never both commit a change built on the same state: the loser retries.
 /// </summary>
 public sealed class UserChanges(
-    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, ILogger<UserChanges> logger)
+    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<UserChanges> logger)
 {
     private const int MaxAttempts = 20;
 
@@ -39,6 +39,7 @@ public sealed class UserChanges(
                 var events = await CommitAsync(context, cancellationToken);
                 if (events.Count > 0)
                 {
+                    dueWork.Due(context.User.NextDueMs);
                     await PublishAsync(identity.Id, events);
                 }
 

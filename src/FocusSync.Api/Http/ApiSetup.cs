@@ -53,8 +53,5 @@ public static class ApiSetup
         {
             builder.Logging.AddJsonConsole();
         }
-
-        // Its "Request starting" entry carries the query string, where the hub's access_token travels.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
     }
 }

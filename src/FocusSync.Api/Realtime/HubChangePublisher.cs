@@ -1,23 +1,13 @@
-using FocusSync.Api.Sessions;
 using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
 
-/// <summary>
-/// Sends a user's committed changes to all of their connections, and tells the timekeeper when a change
-/// brings due work closer (a start, a shorter countdown, an earlier day end).
-/// </summary>
-public sealed class HubChangePublisher(
-    IHubContext<SessionsHub, ISessionsClient> hub, DueWorkSignal dueWork, ILogger<HubChangePublisher> logger)
+/// <summary>Sends a user's committed changes to all of their connections.</summary>
+public sealed class HubChangePublisher(IHubContext<SessionsHub, ISessionsClient> hub, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
     public Task PublishAsync(string userId, IReadOnlyList<ChangeEvent> events)
     {
-        if (EarliestDueMs(events) is { } dueMs)
-        {
-            dueWork.Due(dueMs);
-        }
-
         var user = hub.Clients.User(userId);
         foreach (var change in events)
         {
@@ -41,23 +31,5 @@ public sealed class HubChangePublisher(
             // The change is committed; a client that missed the event sees the seq gap and resyncs.
             logger.LogWarning(ex, "Sending event {Type} (seq {Seq}) failed", change.Type, change.Seq);
         }
-    }
-
-    private static long? EarliestDueMs(IReadOnlyList<ChangeEvent> events)
-    {
-        long? earliest = null;
-        foreach (var change in events)
-        {
-            foreach (var session in change.Sessions ?? (change.Session is null ? [] : [change.Session]))
-            {
-                earliest = Min(earliest, session.TargetTimeMs);
-            }
-
-            earliest = Min(earliest, change.User?.CurrentDayEndsAtMs);
-        }
-
-        return earliest;
-
-        static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
     }
 }

@@ -2,6 +2,7 @@ using FocusSync.Api.Sessions;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using System.Text.Json;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -17,7 +18,15 @@ public static class RealtimeSetup
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ConnectionCap>();
-        services.AddSignalR();
+        var signalR = services.AddSignalR();
+        if (builder.Configuration["Redis:Connection"] is { Length: > 0 } redis)
+        {
+            // Several instances: an event raised on one reaches the user's connections on all of them.
+            var prefix = builder.Configuration["Redis:ChannelPrefix"] is { Length: > 0 } configured ? configured : "focussync";
+            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix));
+            services.AddHealthChecks().AddRedis(redis, name: "redis", tags: ["ready"]);
+        }
+
 
         // Events carry the same session and user JSON as the REST responses, whatever options those get.
         services.AddOptions<JsonHubProtocolOptions>().Configure<IOptions<JsonOptions>>((hub, http) =>
@@ -37,6 +46,7 @@ public static class RealtimeSetup
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
     {
+        // Hub connections are bounded by the per-user connection cap instead of the request rate limit.
         var realtime = app.ServiceProvider.GetRequiredService<IOptions<RealtimeOptions>>().Value;
         app.MapHub<SessionsHub>(HubPath, dispatcher =>
         {
@@ -45,7 +55,7 @@ public static class RealtimeSetup
             dispatcher.ApplicationMaxBufferSize = realtime.MaximumReceiveMessageSize;
             dispatcher.TransportMaxBufferSize = realtime.MaxBufferedBytesPerConnection;
             dispatcher.TransportSendTimeout = realtime.SendTimeout;
-        });
+        }).DisableRateLimiting();
         return app;
     }
 }

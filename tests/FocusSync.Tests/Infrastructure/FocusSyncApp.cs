@@ -58,6 +58,9 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
     public TestTokens Tokens { get; }
     public Db Db { get; }
 
+    /// <summary>The database this app uses; another app given it shares the data (several instances).</summary>
+    public string ConnectionString => _settings["ConnectionStrings:Default"]!;
+
     public static async Task<FocusSyncApp> StartAsync(Db db, IDictionary<string, string?>? settings = null)
     {
         FocusSyncApp app;
