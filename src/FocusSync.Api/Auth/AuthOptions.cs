@@ -12,6 +12,12 @@ public sealed class AuthOptions
 
     public AuthMode Mode { get; set; } = AuthMode.Firebase;
 
+    /// <summary>
+    /// PEM of the RSA private key that signs development tokens; without it each process makes its own,
+    /// so only several development instances that share this key accept each other's tokens.
+    /// </summary>
+    public string? DevelopmentSigningKey { get; set; }
+
     public FirebaseAuthOptions Firebase { get; set; } = new();
 }
 

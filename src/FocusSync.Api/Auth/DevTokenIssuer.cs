@@ -17,7 +17,7 @@ public sealed class DevTokenIssuer(IOptions<AuthOptions> options, TimeProvider t
 
     private static readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    private readonly Lazy<RsaSecurityKey> _key = new(() => new RsaSecurityKey(RSA.Create(2048)) { KeyId = KeyId });
+    private readonly Lazy<RsaSecurityKey> _key = new(() => new RsaSecurityKey(CreateKey(options.Value.DevelopmentSigningKey)) { KeyId = KeyId });
 
     internal SecurityKey SigningKey => _key.Value;
 
@@ -60,6 +60,17 @@ public sealed class DevTokenIssuer(IOptions<AuthOptions> options, TimeProvider t
         });
 
         return new DevTokenResponse(token, expires.ToUnixTimeMilliseconds());
+    }
+
+    private static RSA CreateKey(string? pem)
+    {
+        var rsa = RSA.Create(2048);
+        if (!string.IsNullOrWhiteSpace(pem))
+        {
+            rsa.ImportFromPem(pem);
+        }
+
+        return rsa;
     }
 }
 

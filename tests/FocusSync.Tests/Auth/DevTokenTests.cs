@@ -26,6 +26,22 @@ public sealed class DevTokenTests
     }
 
     [Fact]
+    public async Task InstancesSharingTheDevelopmentSigningKeyAcceptEachOthersTokens()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var shared = new Dictionary<string, string?>(_developmentMode) { ["Auth:DevelopmentSigningKey"] = rsa.ExportRSAPrivateKeyPem() };
+        await using var one = await AuthTestApp.StartAsync(shared, _time);
+        await using var two = await AuthTestApp.StartAsync(shared, _time);
+        await using var stranger = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        var issued = await IssueAsync(one, new { uid = "dev-user" });
+        using var accepted = await two.GetWhoAmIAsync(issued.Token);
+        using var refused = await stranger.GetWhoAmIAsync(issued.Token);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (accepted.StatusCode, refused.StatusCode));
+    }
+
+    [Fact]
     public async Task ADevelopmentTokenIsShapedLikeAFirebaseIdToken()
     {
         await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
