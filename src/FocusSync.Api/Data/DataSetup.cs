@@ -14,6 +14,10 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations when the service starts.</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>SQLite's <c>synchronous</c> setting: FULL (survives a power cut) or NORMAL (survives a process crash).</summary>
+    [RegularExpression("^(FULL|NORMAL)$", ErrorMessage = "Database:SqliteSynchronous must be FULL or NORMAL.")]
+    public string SqliteSynchronous { get; set; } = "FULL";
 }
 
 public static class DataSetup
@@ -38,8 +42,9 @@ public static class DataSetup
         }
         else
         {
+            var durability = new SqliteDurability(builder.Configuration["Database:SqliteSynchronous"] == "NORMAL" ? "NORMAL" : "FULL");
             builder.Services.AddDbContext<FocusSyncDb, SqliteFocusSyncDb>(o =>
-                o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(SqliteDurability.Instance));
+                o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability));
         }
 
         builder.Services.AddScoped<UserChanges>();
@@ -71,17 +76,18 @@ public static class DataSetup
     }
 
     /// <summary>
-    /// synchronous=FULL syncs the WAL at every commit, so an acknowledged action survives a power cut,
-    /// not only a process crash; a timer action is one small commit, so the cost is one fsync.
+    /// synchronous=FULL (the default) syncs the WAL at every commit, so an acknowledged action survives a
+    /// power cut, not only a process crash; NORMAL syncs only at checkpoints, which still survives a crash
+    /// of the service but may lose the last commits on a power cut, for a faster commit.
     /// </summary>
-    private sealed class SqliteDurability : DbConnectionInterceptor
+    private sealed class SqliteDurability(string synchronous) : DbConnectionInterceptor
     {
-        public static readonly SqliteDurability Instance = new();
+        private readonly string _pragma = $"PRAGMA synchronous={synchronous};";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=FULL;";
+            command.CommandText = _pragma;
             command.ExecuteNonQuery();
         }
 
@@ -89,7 +95,7 @@ public static class DataSetup
             DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=FULL;";
+            command.CommandText = _pragma;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
