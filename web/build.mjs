@@ -1,24 +1,23 @@
-// Produces the service's static web client: copies src/ and the browser builds of the npm
-// dependencies into src/FocusSync.Api/wwwroot/. The output is committed, so running the service
-// never needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing src/.
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// Vendors the browser builds of the web client's npm dependencies into src/FocusSync.Api/wwwroot/lib/.
+// The client's own files live in wwwroot itself. The output is committed, so running the service never
+// needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing a dependency.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot');
+const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot', 'lib');
 const modules = join(here, 'node_modules');
 
 const vendor = [
-  ['@microsoft/signalr/dist/browser/signalr.min.js', 'lib/signalr.min.js'],
-  ['chart.js/dist/chart.umd.min.js', 'lib/chart.umd.min.js'],
-  ['firebase/firebase-app.js', 'lib/firebase/firebase-app.js'],
-  ['firebase/firebase-auth.js', 'lib/firebase/firebase-auth.js'],
+  ['@microsoft/signalr/dist/browser/signalr.min.js', 'signalr.min.js'],
+  ['chart.js/dist/chart.umd.min.js', 'chart.umd.min.js'],
+  ['firebase/firebase-app.js', 'firebase/firebase-app.js'],
+  ['firebase/firebase-auth.js', 'firebase/firebase-auth.js'],
 ];
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-await cp(join(here, 'src'), out, { recursive: true });
 
 for (const [from, to] of vendor) {
   const target = join(out, to);
@@ -31,4 +30,4 @@ for (const [from, to] of vendor) {
   await writeFile(target, text);
 }
 
-console.log(`web client written to ${out}`);
+console.log(`web client libraries written to ${out}`);

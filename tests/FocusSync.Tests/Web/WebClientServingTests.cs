@@ -59,20 +59,4 @@ public sealed class WebClientServingTests
         Assert.Equal("focussync-demo.firebaseapp.com", firebase.GetProperty("authDomain").GetString());
         Assert.Equal("focussync-demo", firebase.GetProperty("projectId").GetString());
     }
-
-    [Fact]
-    public void TheServedAssetsAreTheBuildOfTheWebSources()
-    {
-        var root = Screenshots.RepositoryRoot();
-        var sources = Path.Combine(root, "web", "src");
-        var served = Path.Combine(root, "src", "FocusSync.Api", "wwwroot");
-
-        foreach (var source in Directory.EnumerateFiles(sources, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(sources, source);
-            var copy = Path.Combine(served, relative);
-            Assert.True(File.Exists(copy) && File.ReadAllBytes(copy).SequenceEqual(File.ReadAllBytes(source)),
-                $"wwwroot/{relative} is missing or stale: run `npm --prefix web ci && npm --prefix web run build`.");
-        }
-    }
 }
