@@ -90,10 +90,10 @@ public sealed class AutoResetApiTests
     [ClassData(typeof(Databases))]
     public async Task AServiceDownAcrossThreeBoundariesCatchesUpCreditingOnlyUpToTheFirst(Db db)
     {
-        await using var database = await PersistentDatabase.CreateAsync(db);
+        await using var database = await TestDatabase.CreateAsync(db);
         var uid = FocusSyncApp.NewUserId();
         long countdown, stopwatch, seqBefore;
-        await using (var first = database.Start(new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero)))
+        await using (var first = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero)))
         {
             using var client = first.ClientFor(uid);
             await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
@@ -106,7 +106,7 @@ public sealed class AutoResetApiTests
             seqBefore = (await client.ListAsync()).GetProperty("seq").GetInt64();
         }
 
-        await using (var second = database.Start(new DateTimeOffset(2026, 6, 4, 9, 30, 0, TimeSpan.Zero)))
+        await using (var second = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 4, 9, 30, 0, TimeSpan.Zero)))
         {
             using var client = second.ClientFor(uid);
             var list = await client.ListAsync();
@@ -123,7 +123,7 @@ public sealed class AutoResetApiTests
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(stopwatch));
         }
 
-        await using (var third = database.Start(new DateTimeOffset(2026, 6, 4, 9, 31, 0, TimeSpan.Zero)))
+        await using (var third = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 4, 9, 31, 0, TimeSpan.Zero)))
         {
             using var client = third.ClientFor(uid);
             Assert.Equal(seqBefore + 3, (await client.ListAsync()).GetProperty("seq").GetInt64());

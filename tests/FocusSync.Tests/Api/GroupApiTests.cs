@@ -74,16 +74,7 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
             ("""{"name":""", "body"),
             ("""{"name":"a","name":"b"}""", "body"),
         };
-        var data = new TheoryData<Db, string, string>();
-        foreach (var db in new[] { Db.Sqlite, Db.Postgres })
-        {
-            foreach (var (body, field) in bodies)
-            {
-                data.Add(db, body, field);
-            }
-        }
-
-        return data;
+        return Databases.Each(bodies);
     }
 
     [SkippableTheory]

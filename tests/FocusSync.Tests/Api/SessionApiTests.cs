@@ -135,16 +135,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
             ("""[]""", "body"),
             ("", "body"),
         };
-        var data = new TheoryData<Db, string, string>();
-        foreach (var db in new[] { Db.Sqlite, Db.Postgres })
-        {
-            foreach (var (body, field) in bodies)
-            {
-                data.Add(db, body, field);
-            }
-        }
-
-        return data;
+        return Databases.Each(bodies);
     }
 
     [SkippableTheory]
@@ -440,16 +431,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
             ("""{"title":""", "body"),
             ("""{"title":"a","title":"b"}""", "body"),
         };
-        var data = new TheoryData<Db, string, string>();
-        foreach (var db in new[] { Db.Sqlite, Db.Postgres })
-        {
-            foreach (var (body, field) in bodies)
-            {
-                data.Add(db, body, field);
-            }
-        }
-
-        return data;
+        return Databases.Each(bodies);
     }
 
     [SkippableTheory]

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace FocusSync.Tests.Infrastructure;
 
@@ -24,6 +23,21 @@ public sealed class Databases : TheoryData<Db>
         Add(Db.Sqlite);
         Add(Db.Postgres);
     }
+
+    /// <summary>Every (body, field) case on every database.</summary>
+    public static TheoryData<Db, string, string> Each(IEnumerable<(string Body, string Field)> cases)
+    {
+        var data = new TheoryData<Db, string, string>();
+        foreach (var db in Enum.GetValues<Db>())
+        {
+            foreach (var (body, field) in cases)
+            {
+                data.Add(db, body, field);
+            }
+        }
+
+        return data;
+    }
 }
 
 /// <summary>
@@ -33,12 +47,13 @@ public sealed class Databases : TheoryData<Db>
 public sealed class FocusSyncApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
-    private readonly Func<Task> _dropDatabase;
+    private readonly TestDatabase? _ownDatabase;
 
-    private FocusSyncApp(Db db, Dictionary<string, string?> database, Func<Task> dropDatabase, IDictionary<string, string?>? extra)
+    private FocusSyncApp(TestDatabase database, bool ownsDatabase, DateTimeOffset now, IDictionary<string, string?>? extra)
     {
-        Db = db;
-        _dropDatabase = dropDatabase;
+        Db = database.Db;
+        _ownDatabase = ownsDatabase ? database : null;
+        Clock = new FakeTimeProvider(now);
         Tokens = new TestTokens(Clock);
         _settings = new(Tokens.FirebaseConfiguration())
         {
@@ -46,60 +61,30 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
             ["RateLimits:PermitsPerSecond"] = "100000",
             ["RateLimits:Burst"] = "100000",
         };
-        foreach (var (key, value) in database.Concat(extra ?? new Dictionary<string, string?>()))
+        foreach (var (key, value) in database.Settings.Concat(extra ?? new Dictionary<string, string?>()))
         {
             _settings[key] = value;
         }
     }
 
     /// <summary>The service's clock; it only moves when a test moves it.</summary>
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock { get; }
 
     public TestTokens Tokens { get; }
     public Db Db { get; }
 
-    /// <summary>The database this app uses; another app given it shares the data (several instances).</summary>
-    public string ConnectionString => _settings["ConnectionStrings:Default"]!;
-
+    /// <summary>The service on a fresh database of its own, dropped with the app; the clock starts at 2026-06-01 08:00 UTC.</summary>
     public static async Task<FocusSyncApp> StartAsync(Db db, IDictionary<string, string?>? settings = null)
     {
-        FocusSyncApp app;
-        if (db == Db.Sqlite)
-        {
-            var file = Path.Combine(Path.GetTempPath(), $"focussync-test-{Guid.NewGuid():N}.db");
-            app = new FocusSyncApp(db, new()
-            {
-                ["Database:Provider"] = "Sqlite",
-                ["ConnectionStrings:Default"] = $"Data Source={file};Pooling=False",
-            }, () =>
-            {
-                foreach (var path in new[] { file, file + "-wal", file + "-shm" })
-                {
-                    File.Delete(path);
-                }
+        var app = new FocusSyncApp(await TestDatabase.CreateAsync(db), true, new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero), settings);
+        app.StartServer();
+        return app;
+    }
 
-                return Task.CompletedTask;
-            }, settings);
-        }
-        else
-        {
-            Skip.If(TestServices.Postgres is null && !TestServices.RequireServices,
-                $"PostgreSQL is not configured ({TestServices.PostgresVariable} is unset).");
-            var admin = new NpgsqlConnectionStringBuilder(TestServices.RequirePostgres());
-            var name = $"focussync_test_{Guid.NewGuid():N}";
-            await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE \"{name}\"");
-            var own = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name };
-            app = new FocusSyncApp(db, new()
-            {
-                ["Database:Provider"] = "Postgres",
-                ["ConnectionStrings:Default"] = own.ConnectionString,
-            }, async () =>
-            {
-                NpgsqlConnection.ClearAllPools();
-                await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            }, settings);
-        }
-
+    /// <summary>The service on a database that outlives it (a restart is disposing it and starting another).</summary>
+    public static FocusSyncApp Start(TestDatabase database, DateTimeOffset now, IDictionary<string, string?>? settings = null)
+    {
+        var app = new FocusSyncApp(database, false, now, settings);
         app.StartServer();
         return app;
     }
@@ -116,7 +101,10 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await _dropDatabase();
+        if (_ownDatabase is not null)
+        {
+            await _ownDatabase.DisposeAsync();
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -131,14 +119,6 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
         });
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private sealed class FreshToken(FocusSyncApp app, string uid) : DelegatingHandler

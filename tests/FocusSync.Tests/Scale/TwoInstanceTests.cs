@@ -8,13 +8,14 @@ namespace FocusSync.Tests.Scale;
 public sealed class TwoInstanceTests
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
     [SkippableFact]
     public async Task AClientOnOneInstanceGetsTheEventOfAnActionOnTheOtherExactlyOnce()
     {
-        var (one, two) = await StartPairAsync();
-        await using var first = one;
-        await using var second = two;
+        await using var database = await PostgresWithRedisAsync();
+        await using var first = Start(database);
+        await using var second = Start(database);
         var uid = FocusSyncApp.NewUserId();
         await using var hub = await first.ConnectHubAsync(uid);
         using var client = second.ClientFor(uid);
@@ -30,9 +31,9 @@ public sealed class TwoInstanceTests
     [SkippableFact]
     public async Task BothTimekeepersCompleteAndResetEachDueSessionExactlyOnce()
     {
-        var (one, two) = await StartPairAsync();
-        await using var first = one;
-        await using var second = two;
+        await using var database = await PostgresWithRedisAsync();
+        await using var first = Start(database);
+        await using var second = Start(database);
         var uid = FocusSyncApp.NewUserId();
         await using var hubOne = await first.ConnectHubAsync(uid);
         await using var hubTwo = await second.ConnectHubAsync(uid);
@@ -65,22 +66,20 @@ public sealed class TwoInstanceTests
         Assert.Equal(90.0, credited.GetProperty("buckets")[0].GetProperty("totalSeconds").GetDouble());
     }
 
-    private static async Task<(FocusSyncApp One, FocusSyncApp Two)> StartPairAsync()
+    private static Task<TestDatabase> PostgresWithRedisAsync()
     {
         Skip.If((TestServices.Postgres is null || TestServices.Redis is null) && !TestServices.RequireServices,
             "Two instances need PostgreSQL and Redis (FOCUSSYNC_TEST_POSTGRES, FOCUSSYNC_TEST_REDIS).");
-        var backplane = new Dictionary<string, string?>
+        return TestDatabase.CreateAsync(Db.Postgres);
+    }
+
+    /// <summary>One instance on the shared database and a backplane channel of this test's own.</summary>
+    private static FocusSyncApp Start(TestDatabase database) =>
+        FocusSyncApp.Start(database, Now, new Dictionary<string, string?>
         {
             ["Redis:Connection"] = TestServices.RequireRedis(),
-            ["Redis:ChannelPrefix"] = "focussync-test-" + Guid.NewGuid().ToString("N"),
-        };
-        var one = await FocusSyncApp.StartAsync(Db.Postgres, backplane);
-        var two = await FocusSyncApp.StartAsync(Db.Postgres, new Dictionary<string, string?>(backplane)
-        {
-            ["ConnectionStrings:Default"] = one.ConnectionString,
+            ["Redis:ChannelPrefix"] = "focussync-test-" + database.ConnectionString.GetHashCode(StringComparison.Ordinal),
         });
-        return (one, two);
-    }
 
     /// <summary>Moves both instances' clocks together, then in 100 ms steps until the event arrives (at most 2 s of clock time).</summary>
     private static async Task AdvanceUntilEventAsync(FocusSyncApp one, FocusSyncApp two, TimeSpan by, HubClient watcher)
