@@ -27,6 +27,7 @@ public static class RealtimeSetup
             services.AddHealthChecks().AddRedis(redis, name: "redis", tags: ["ready"]);
         }
 
+        services.AddHubShutdown();
 
         // Events carry the same session and user JSON as the REST responses, whatever options those get.
         services.AddOptions<JsonHubProtocolOptions>().Configure<IOptions<JsonOptions>>((hub, http) =>
