@@ -38,19 +38,29 @@ public static class DataSetup
                     "ConnectionStrings:Default is required when Database:Provider is Postgres.");
             }
 
-            builder.Services.AddDbContext<FocusSyncDb, PostgresFocusSyncDb>(o => o.UseNpgsql(connection));
+            builder.Services.AddDbContext<FocusSyncDb, PostgresFocusSyncDb>(o => QuietConflicts(o.UseNpgsql(connection)));
         }
         else
         {
             var durability = new SqliteDurability(builder.Configuration["Database:SqliteSynchronous"] == "NORMAL" ? "NORMAL" : "FULL");
             builder.Services.AddDbContext<FocusSyncDb, SqliteFocusSyncDb>(o =>
-                o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability));
+                QuietConflicts(o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability)));
         }
 
         builder.Services.AddScoped<UserChanges>();
         builder.Services.AddHealthChecks().AddDbContextCheck<FocusSyncDb>("database");
         return builder;
     }
+
+    /// <summary>
+    /// A lost race between two changes of one user is expected and retried by <see cref="UserChanges"/>;
+    /// EF Core would log each as an error. A request that still fails is logged by the exception handler.
+    /// </summary>
+    private static DbContextOptionsBuilder QuietConflicts(DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(w => w.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug)));
 
     /// <summary>
     /// Applies pending migrations when the service starts (unless <c>Database:MigrateOnStart</c> is false),
