@@ -9,6 +9,8 @@ namespace FocusSync.Bench.Infrastructure;
 /// <summary>
 /// The real service as a child process, run from its Release build with development sign-in, so a
 /// benchmark measures what a deployment runs (Kestrel, real sockets) rather than the in-memory test host.
+/// Baseline servers run the same way (this program's <c>baseline-server</c> mode), so each side's CPU
+/// time and memory are those of its own process.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -25,6 +27,41 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>From just before the process was started to its first 200 from <c>GET /health</c>.</summary>
+    public TimeSpan TimeToHealthy { get; private set; }
+
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public long WorkingSetBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    /// <summary>This program in its <c>baseline-server</c> mode: the raw ASP.NET Core endpoints the service is compared with.</summary>
+    public static Task<ServiceProcess> StartBaselineAsync(IDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "FocusSync.Bench.dll");
+        // Server GC, as a web project (the service included) gets by default; this console program otherwise runs workstation GC.
+        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return LaunchAsync(dll, "baseline-server", environment, cancellationToken);
+    }
+
     public static async Task<ServiceProcess> StartAsync(
         string repoRoot, string provider, string connectionString, IDictionary<string, string>? settings = null,
         CancellationToken cancellationToken = default)
@@ -35,8 +72,25 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new FileNotFoundException($"Build the service first: dotnet build -c Release ({dll} is missing).", dll);
         }
 
+        var environment = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = provider,
+            ["ConnectionStrings__Default"] = connectionString,
+            ["Auth__Mode"] = "Development",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return await LaunchAsync(dll, "", environment, cancellationToken);
+    }
+
+    private static async Task<ServiceProcess> LaunchAsync(
+        string dll, string arguments, IDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}".TrimEnd())
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
@@ -45,15 +99,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Database__Provider"] = provider;
-        start.Environment["ConnectionStrings__Default"] = connectionString;
-        start.Environment["Auth__Mode"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
         }
 
+        var deadline = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("The service did not start.");
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
@@ -61,7 +113,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var service = new ServiceProcess(process, address);
-        var deadline = Stopwatch.StartNew();
         while (true)
         {
             if (process.HasExited)
@@ -74,6 +125,7 @@ public sealed class ServiceProcess : IAsyncDisposable
                 using var health = await service.Http.GetAsync("/health", cancellationToken);
                 if (health.StatusCode == HttpStatusCode.OK)
                 {
+                    service.TimeToHealthy = deadline.Elapsed;
                     return service;
                 }
             }
@@ -87,7 +139,8 @@ public sealed class ServiceProcess : IAsyncDisposable
                 throw new TimeoutException($"The service did not become healthy within 60 s:\n{Read(output)}");
             }
 
-            await Task.Delay(100, cancellationToken);
+            // A short poll, so the cold-start figure is not rounded up by the poll interval.
+            await Task.Delay(5, cancellationToken);
         }
     }
 

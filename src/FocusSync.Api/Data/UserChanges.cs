@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using FocusSync.Api.Groups;
@@ -28,6 +29,34 @@ public sealed class UserChanges(
     public async Task<T> ApplyAsync<T>(
         UserIdentity identity, Func<UserContext, Task<T>> action, CancellationToken cancellationToken = default)
     {
+        if (!db.Database.IsSqlite())
+        {
+            return await ApplyAttemptsAsync(identity, action, cancellationToken);
+        }
+
+        // One SQLite connection for the whole request: each open of a pooled connection re-runs the durability pragma.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await ApplyAttemptsAsync(identity, action, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    public Task<T> ApplyAsync<T>(
+        UserIdentity identity, Func<UserContext, T> action, CancellationToken cancellationToken = default) =>
+        ApplyAsync(identity, context => Task.FromResult(action(context)), cancellationToken);
+
+    /// <summary>Performs only what fell due: the timekeeper's work for one user.</summary>
+    public Task CatchUpAsync(string userId, CancellationToken cancellationToken = default) =>
+        ApplyAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
+
+    private async Task<T> ApplyAttemptsAsync<T>(
+        UserIdentity identity, Func<UserContext, Task<T>> action, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
@@ -56,14 +85,6 @@ public sealed class UserChanges(
             }
         }
     }
-
-    public Task<T> ApplyAsync<T>(
-        UserIdentity identity, Func<UserContext, T> action, CancellationToken cancellationToken = default) =>
-        ApplyAsync(identity, context => Task.FromResult(action(context)), cancellationToken);
-
-    /// <summary>Performs only what fell due: the timekeeper's work for one user.</summary>
-    public Task CatchUpAsync(string userId, CancellationToken cancellationToken = default) =>
-        ApplyAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
 
     private async Task<UserContext> LoadAsync(UserIdentity identity, CancellationToken cancellationToken)
     {
@@ -148,11 +169,13 @@ public sealed class UserChanges(
 public sealed class UserContext
 {
     private static readonly LocalTimePattern ResetPattern = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> _sqliteWriters = new();
     private readonly FocusSyncDb _db;
     private readonly Dictionary<long, (Session Row, SessionTimer Timer)> _sessions = [];
     private readonly Dictionary<long, Group> _groups = [];
     private readonly long _committedSeq;
     private IDbContextTransaction? _transaction;
+    private SemaphoreSlim? _writer;
 
     internal UserContext(FocusSyncDb db, User user, List<Session> sessions, long nowMs)
     {
@@ -298,24 +321,62 @@ public sealed class UserContext
         }
     }
 
-    internal async Task BeginTransactionAsync(CancellationToken cancellationToken) =>
-        _transaction ??= await _db.Database.BeginTransactionAsync(cancellationToken);
+    internal async Task BeginTransactionAsync(CancellationToken cancellationToken)
+    {
+        if (_transaction is not null)
+        {
+            return;
+        }
+
+        if (_db.Database.IsSqlite())
+        {
+            // SQLite has one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping
+            // 150 ms before retrying; queueing this process's writers in memory turns that sleep into a short wait.
+            var writer = _sqliteWriters.GetOrAdd(_db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+            await writer.WaitAsync(cancellationToken);
+            _writer = writer;
+        }
+
+        try
+        {
+            _transaction = await _db.Database.BeginTransactionAsync(cancellationToken);
+        }
+        catch
+        {
+            ReleaseWriter();
+            throw;
+        }
+    }
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
         if (_transaction is not null)
         {
             await _transaction.CommitAsync(cancellationToken);
+            ReleaseWriter();
         }
     }
 
     internal async Task DisposeTransactionAsync()
     {
-        if (_transaction is not null)
+        try
         {
-            await _transaction.DisposeAsync();
-            _transaction = null;
+            if (_transaction is not null)
+            {
+                await _transaction.DisposeAsync();
+                _transaction = null;
+            }
         }
+        finally
+        {
+            ReleaseWriter();
+        }
+    }
+
+    private void ReleaseWriter()
+    {
+        _writer?.Release();
+        _writer = null;
     }
 
     private static SessionTimer ToTimer(Session row) => new()
