@@ -38,12 +38,12 @@ public static class DataSetup
                     "ConnectionStrings:Default is required when Database:Provider is Postgres.");
             }
 
-            builder.Services.AddDbContext<FocusSyncDb, PostgresFocusSyncDb>(o => QuietConflicts(o.UseNpgsql(connection)));
+            builder.Services.AddDbContextPool<FocusSyncDb, PostgresFocusSyncDb>(o => QuietConflicts(o.UseNpgsql(connection)));
         }
         else
         {
             var durability = new SqliteDurability(builder.Configuration["Database:SqliteSynchronous"] == "NORMAL" ? "NORMAL" : "FULL");
-            builder.Services.AddDbContext<FocusSyncDb, SqliteFocusSyncDb>(o =>
+            builder.Services.AddDbContextPool<FocusSyncDb, SqliteFocusSyncDb>(o =>
                 QuietConflicts(o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability)));
         }
 
