@@ -89,11 +89,16 @@ public sealed class UserChanges(
     private async Task<UserContext> LoadAsync(UserIdentity identity, CancellationToken cancellationToken)
     {
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == identity.Id, cancellationToken);
-        var sessions = user is null
-            ? []
-            : await db.Sessions.Where(s => s.UserId == identity.Id && s.DeletedAtMs == null)
-                .OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        // One round trip: the user and their live sessions together.
+        var loaded = await db.Users.Where(u => u.Id == identity.Id)
+            .Select(u => new
+            {
+                User = u,
+                Sessions = db.Sessions.Where(s => s.UserId == u.Id && s.DeletedAtMs == null).OrderBy(s => s.Id).ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        var user = loaded?.User;
+        var sessions = loaded?.Sessions ?? [];
         if (user is null)
         {
             user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
