@@ -52,7 +52,11 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(db, own.ConnectionString, async () =>
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await ExecuteAsync(admin, $"""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = '{name}' AND usename = current_user AND pid <> pg_backend_pid()
+                """);
+            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{name}\"");
         });
     }
 
