@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -97,8 +98,30 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         {
             context.Fail("The token's auth_time is in the future.");
         }
+        else
+        {
+            context.Principal = Slim(context.Principal, context.Scheme.Name);
+        }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Keeps only the claims the service reads. A hub connection holds its principal for as long as it is open,
+    /// and the default one also holds the validated token with its parsed payload.
+    /// </summary>
+    private static ClaimsPrincipal Slim(ClaimsPrincipal? principal, string authenticationType)
+    {
+        var claims = new List<Claim>(3);
+        foreach (var type in (ReadOnlySpan<string>)[FirebaseClaimTypes.Subject, FirebaseClaimTypes.Name, FirebaseClaimTypes.Email])
+        {
+            if (principal?.FindFirst(type)?.Value is { } value)
+            {
+                claims.Add(new Claim(type, value));
+            }
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, FirebaseClaimTypes.Subject, roleType: null));
     }
 
     /// <summary>Firebase tokens must carry exp and iat; exp in the future, iat and any nbf in the past.</summary>
