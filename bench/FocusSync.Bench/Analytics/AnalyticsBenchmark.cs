@@ -108,11 +108,6 @@ public sealed class AnalyticsBenchmark : IBenchmark
     {
         var range = input.Range;
         var from = Date(range.From);
-        var bucket = range.Period switch
-        {
-            ReportPeriod.Weekly => "CAST(julianday(\"Date\") - julianday($from) AS INTEGER) / 7",
-            _ => "(CAST(strftime('%Y', \"Date\") AS INTEGER) * 12 + CAST(strftime('%m', \"Date\") AS INTEGER)) - $firstMonth",
-        };
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         var cells = new Dictionary<(long Bucket, long SessionId), (long Ms, long? Goal)>();
@@ -121,12 +116,19 @@ public sealed class AnalyticsBenchmark : IBenchmark
             // Daily rows are unique per date and session, as in the service: no GROUP BY needed.
             totals.CommandText = range.Period == ReportPeriod.Daily
                 ? "SELECT \"Date\", \"SessionId\", \"MsSpent\", \"GoalMinutes\" FROM \"TaskDailyTimes\" WHERE \"UserId\" = $user AND \"Date\" >= $from AND \"Date\" <= $to"
-                : $"SELECT {bucket} AS b, \"SessionId\", SUM(\"MsSpent\"), SUM(\"GoalMinutes\") FROM \"TaskDailyTimes\" "
+                : $"SELECT {Search(0, range.Count)} AS b, \"SessionId\", SUM(\"MsSpent\"), SUM(\"GoalMinutes\") FROM \"TaskDailyTimes\" "
                 + "WHERE \"UserId\" = $user AND \"Date\" >= $from AND \"Date\" <= $to GROUP BY b, \"SessionId\"";
             totals.Parameters.AddWithValue("$user", input.UserId);
             totals.Parameters.AddWithValue("$from", from);
             totals.Parameters.AddWithValue("$to", Date(range.To));
-            totals.Parameters.AddWithValue("$firstMonth", (range.From.Year * 12) + range.From.Month);
+            if (range.Period != ReportPeriod.Daily)
+            {
+                for (var i = 0; i < range.Count; i++)
+                {
+                    totals.Parameters.AddWithValue($"$s{i}", Date(range.Bucket(i).Start));
+                }
+            }
+
             await using var reader = await totals.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -167,6 +169,19 @@ public sealed class AnalyticsBenchmark : IBenchmark
         }
 
         return cells.Count + titles.Count + met.Count;
+    }
+
+    /// <summary>The service's bucket search: a balanced CASE over the buckets' first days.</summary>
+    private static string Search(int first, int count)
+    {
+        if (count == 1)
+        {
+            return first.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var middle = first + (count / 2);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CASE WHEN \"Date\" < $s{middle} THEN {Search(first, middle - first)} ELSE {Search(middle, first + count - middle)} END");
     }
 
     private static async Task<List<long>> SeedAsync(

@@ -177,7 +177,7 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                     b.HasIndex("SessionId", "Date")
                         .IsUnique();
 
-                    b.HasIndex("UserId", "Date", "SessionId");
+                    b.HasIndex("UserId", "Date", "SessionId", "MsSpent", "GoalMinutes");
 
                     b.ToTable("TaskDailyTimes", null, t =>
                         {

@@ -166,7 +166,7 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                     b.HasIndex("SessionId", "Date")
                         .IsUnique();
 
-                    b.HasIndex("UserId", "Date", "SessionId");
+                    b.HasIndex("UserId", "Date", "SessionId", "MsSpent", "GoalMinutes");
 
                     b.ToTable("TaskDailyTimes", null, t =>
                         {
