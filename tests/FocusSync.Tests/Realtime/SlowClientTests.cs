@@ -69,7 +69,7 @@ public sealed class SlowClientTests
             (await http.PostAsJsonAsync("/groups", new { name = "probe" })).EnsureSuccessStatusCode();
             var answered = watch.Elapsed;
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
-            Assert.InRange(watch.Elapsed - answered, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
+            Assert.InRange(watch.Elapsed - answered, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         }
 
         using var dropped = new CancellationTokenSource(TimeSpan.FromSeconds(15));
