@@ -1,3 +1,4 @@
+using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ public static class DevTokenEndpoints
         }
 
         app.MapPost("/dev/token", IssueDevToken)
+            .Accepts<DevTokenRequest>("application/json")
             .AllowAnonymous()
             .WithTags("Auth")
             .WithName("IssueDevToken")
@@ -27,33 +29,24 @@ public static class DevTokenEndpoints
         return app;
     }
 
-    public static Results<Ok<DevTokenResponse>, ValidationProblem> IssueDevToken(DevTokenRequest request, DevTokenIssuer issuer)
+    public static async Task<Results<Ok<DevTokenResponse>, ValidationProblem>> IssueDevToken(
+        HttpRequest request, DevTokenIssuer issuer, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Uid))
+        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
+        if (fields is null)
         {
-            errors["uid"] = ["uid is required."];
-        }
-        else if (request.Uid.Length > MaxUidLength)
-        {
-            errors["uid"] = [$"uid must be at most {MaxUidLength} characters."];
+            return Problems.Invalid(bodyErrors!);
         }
 
-        if (request.Name is { Length: > MaxNameLength })
+        fields.OnlyAllow("uid", "name", "email");
+        var uid = fields.String("uid", 1, MaxUidLength, required: true);
+        var name = fields.String("name", 0, MaxNameLength, required: false);
+        var email = fields.String("email", 0, MaxEmailLength, required: false);
+        if (!fields.IsValid || uid is null)
         {
-            errors["name"] = [$"name must be at most {MaxNameLength} characters."];
+            return Problems.Invalid(fields.Errors);
         }
 
-        if (request.Email is { Length: > MaxEmailLength })
-        {
-            errors["email"] = [$"email must be at most {MaxEmailLength} characters."];
-        }
-
-        if (errors.Count > 0 || request.Uid is not { } uid)
-        {
-            return TypedResults.ValidationProblem(errors, detail: "The development token request is invalid.");
-        }
-
-        return TypedResults.Ok(issuer.Issue(uid, request.Name, request.Email));
+        return TypedResults.Ok(issuer.Issue(uid, name, email));
     }
 }

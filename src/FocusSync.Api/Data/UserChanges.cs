@@ -25,6 +25,7 @@ public sealed class UserChanges(
     FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<UserChanges> logger)
 {
     private const int MaxAttempts = 20;
+    private const int CreditRowsPerStatement = 1_000;
 
     public async Task<T> ApplyAsync<T>(
         UserIdentity identity, Func<UserContext, Task<T>> action, CancellationToken cancellationToken = default)
@@ -137,23 +138,24 @@ public sealed class UserChanges(
             .GroupBy(c => (c.SessionId, c.Day))
             .Select(g => (g.Key.SessionId, g.Key.Day, Ms: g.Sum(c => c.Ms), g.Last().GoalMinutes))
             .ToList();
-        if (rows.Count == 0)
-        {
-            return;
-        }
 
-        var sql = new StringBuilder(
-            "INSERT INTO \"TaskDailyTimes\" (\"UserId\", \"SessionId\", \"Date\", \"MsSpent\", \"GoalMinutes\") VALUES ");
-        var parameters = new List<object?>();
-        foreach (var (sessionId, day, ms, goal) in rows)
+        // A catch-up over many missed days writes a row per goal session per day: batches keep each
+        // statement well inside SQLite's and PostgreSQL's limits on parameters.
+        foreach (var batch in rows.Chunk(CreditRowsPerStatement))
         {
-            var n = parameters.Count;
-            sql.Append(CultureInfo.InvariantCulture, $"{(n == 0 ? "" : ", ")}({{{n}}}, {{{n + 1}}}, {{{n + 2}}}, {{{n + 3}}}, {{{n + 4}}})");
-            parameters.AddRange([userId, sessionId, day.ToDateOnly(), ms, goal]);
-        }
+            var sql = new StringBuilder(
+                "INSERT INTO \"TaskDailyTimes\" (\"UserId\", \"SessionId\", \"Date\", \"MsSpent\", \"GoalMinutes\") VALUES ");
+            var parameters = new List<object?>();
+            foreach (var (sessionId, day, ms, goal) in batch)
+            {
+                var n = parameters.Count;
+                sql.Append(CultureInfo.InvariantCulture, $"{(n == 0 ? "" : ", ")}({{{n}}}, {{{n + 1}}}, {{{n + 2}}}, {{{n + 3}}}, {{{n + 4}}})");
+                parameters.AddRange([userId, sessionId, day.ToDateOnly(), ms, goal]);
+            }
 
-        sql.Append(" ON CONFLICT (\"SessionId\", \"Date\") DO UPDATE SET \"MsSpent\" = \"TaskDailyTimes\".\"MsSpent\" + excluded.\"MsSpent\", \"GoalMinutes\" = excluded.\"GoalMinutes\"");
-        await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+            sql.Append(" ON CONFLICT (\"SessionId\", \"Date\") DO UPDATE SET \"MsSpent\" = \"TaskDailyTimes\".\"MsSpent\" + excluded.\"MsSpent\", \"GoalMinutes\" = excluded.\"GoalMinutes\"");
+            await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+        }
     }
 
     private async Task PublishAsync(string userId, IReadOnlyList<ChangeEvent> events)
@@ -265,15 +267,19 @@ public sealed class UserContext
         return group;
     }
 
-    public void RemoveGroup(Group group)
+    /// <summary>Deletes a group and ungroups its live sessions; returns those sessions, each one version newer.</summary>
+    public List<SessionTimer> RemoveGroup(Group group)
     {
+        var ungrouped = new List<SessionTimer>();
         foreach (var (row, timer) in LiveSessions.Where(s => s.Row.GroupId == group.Id))
         {
             row.GroupId = null;
             timer.Version++;
+            ungrouped.Add(timer);
         }
 
         _db.Groups.Remove(group);
+        return ungrouped;
     }
 
     public SessionDto ToDto(Session row, SessionTimer timer) => SessionDto.From(row, timer, NowMs);
@@ -297,7 +303,7 @@ public sealed class UserContext
             ChangeType.AddGroup or ChangeType.EditGroup =>
                 new ChangeEvent(type, seq, NowMs) { Group = GroupDto.From(_groups[change.GroupId!.Value]) },
             ChangeType.DeleteGroup =>
-                new ChangeEvent(type, seq, NowMs) { GroupId = change.GroupId },
+                new ChangeEvent(type, seq, NowMs) { GroupId = change.GroupId, Sessions = sessions },
             _ => new ChangeEvent(type, seq, NowMs) { Session = sessions[0] },
         };
     }

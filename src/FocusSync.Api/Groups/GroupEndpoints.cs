@@ -127,8 +127,8 @@ public static class GroupEndpoints
                 return Problems.NotFound("group");
             }
 
-            ctx.RemoveGroup(group);
-            ctx.Outcome.Changes.Add(new Change(ChangeType.DeleteGroup, ctx.NowMs, [], group.Id));
+            var ungrouped = ctx.RemoveGroup(group);
+            ctx.Outcome.Changes.Add(new Change(ChangeType.DeleteGroup, ctx.NowMs, ungrouped, group.Id));
             return TypedResults.NoContent();
         }, ct);
     }

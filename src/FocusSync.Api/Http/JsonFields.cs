@@ -17,7 +17,9 @@ public sealed class JsonFields
 
     public Dictionary<string, string[]> Errors { get; } = [];
     public bool IsValid => Errors.Count == 0;
-    public string Canonical => _body.ToJsonString();
+
+    /// <summary>The body with its keys in ordinal order at every level: equal for bodies that differ only in key order or whitespace.</summary>
+    public string Canonical => Sorted(_body)!.ToJsonString();
 
     public static async Task<(JsonFields? Fields, Dictionary<string, string[]>? Errors)> ReadAsync(
         HttpRequest request, CancellationToken cancellationToken)
@@ -34,6 +36,15 @@ public sealed class JsonFields
             return (null, new() { ["body"] = [$"The body is not valid JSON: {ex.Message}"] });
         }
     }
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject body => new JsonObject(body
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray items => new JsonArray([.. items.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
 
     public bool Has(string name) => _body.ContainsKey(name);
 

@@ -27,9 +27,15 @@ public sealed class SessionTimer
     public bool IsRunning => RunStartedAtMs is not null;
 
     public long? TimeLeftAt(long nowMs) =>
-        NoGoal ? null : TargetMs is { } target ? Math.Max(0, target - nowMs) : TimeLeftMs;
+        NoGoal ? null : TargetMs is { } target ? Math.Max(0, target - InRun(nowMs)) : TimeLeftMs;
 
-    public long FocusAt(long nowMs) => FocusMs + (RunStartedAtMs is { } started ? nowMs - started : 0);
+    public long FocusAt(long nowMs) => FocusMs + (RunStartedAtMs is { } started ? InRun(nowMs) - started : 0);
+
+    /// <summary>
+    /// Now, but never before the current run began: instances sharing a database may read clocks a few
+    /// milliseconds apart, and a run must not count backwards.
+    /// </summary>
+    public long InRun(long nowMs) => RunStartedAtMs is { } started ? Math.Max(nowMs, started) : nowMs;
 
     internal long FullCountdownMs => InitialDurationSec!.Value * 1000L;
 

@@ -252,7 +252,7 @@ public static class Timekeeper
         }
 
         // Catch-up pauses every run at the user-day boundary, so a run always lies within the current day.
-        var ms = nowMs - started;
+        var ms = session.InRun(nowMs) - started;
         session.FocusMs += ms;
         outcome.Credits.Add(new Credit(session.Id, user.Clock.Day, ms, session.DailyGoalMinutes));
         session.TimeLeftMs = session.TimeLeftAt(nowMs);

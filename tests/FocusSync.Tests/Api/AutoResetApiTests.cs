@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using FocusSync.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace FocusSync.Tests.Api;
 
@@ -130,5 +131,55 @@ public sealed class AutoResetApiTests
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await third.Services.CreditedMsAsync(countdown));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await third.Services.CreditedMsAsync(stopwatch));
         }
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task AfterARestartTheBackgroundJobCatchesUpWithoutAnyRequest(Db db)
+    {
+        await using var database = await TestDatabase.CreateAsync(db);
+        var uid = FocusSyncApp.NewUserId();
+        long countdown;
+        await using (var first = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero), _noBackgroundJob))
+        {
+            using var client = first.ClientFor(uid);
+            countdown = await client.CreateSessionIdAsync(new { title = "countdown", initialDuration = 86400, dailyGoalMinutes = 600 });
+            await client.ActAsync(countdown, "start");
+        }
+
+        // Down across two boundaries. The new instance runs the timekeeper, and nobody sends it a request.
+        await using var second = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 3, 9, 30, 0, TimeSpan.Zero));
+        using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await second.QueryAsync(d => d.Users.AsNoTracking().Where(u => u.Id == uid).Select(u => u.Day).SingleAsync()) != new DateOnly(2026, 6, 3))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), waiting.Token);
+        }
+
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(countdown));
+        var stored = await second.QueryAsync(d => d.Sessions.AsNoTracking().SingleAsync(s => s.Id == countdown));
+        Assert.Null(stored.RunStartedAtMs);
+        Assert.Equal(86_400_000, stored.TimeLeftMs);
+        Assert.Equal(0, stored.FocusMs);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
+    public async Task ACatchUpOverManyDaysOfManySessionsRecordsEveryDay(Db db)
+    {
+        // 200 goal sessions × 40 missed days: 8,000 goal rows in one catch-up, more than one SQLite statement can bind.
+        await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var ids = new List<long>();
+        for (var i = 0; i < 200; i++)
+        {
+            ids.Add(await client.CreateSessionIdAsync(new { title = $"task {i}", initialDuration = 600, dailyGoalMinutes = 10 }));
+        }
+
+        await client.ActAsync(ids[0], "start");
+        app.Clock.Advance(TimeSpan.FromDays(40));
+
+        Assert.Equal(200, (await client.ListAsync()).Sessions().Length);
+        Assert.Equal(200 * 41, await app.QueryAsync(d => d.TaskDailyTimes.CountAsync(t => ids.Contains(t.SessionId))));
+        Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(ids[0]));
     }
 }

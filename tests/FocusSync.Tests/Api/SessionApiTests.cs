@@ -623,7 +623,8 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
 
         using var first = await client.SendJsonAsync(HttpMethod.Post, "/sessions", body, h => h.Add("Idempotency-Key", key));
         var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
-        using var retry = await client.SendJsonAsync(HttpMethod.Post, "/sessions", body, h => h.Add("Idempotency-Key", key));
+        const string sameFieldsReordered = """{ "dailyGoalMinutes": 1, "title": "once",  "initialDuration": 60 }""";
+        using var retry = await client.SendJsonAsync(HttpMethod.Post, "/sessions", sameFieldsReordered, h => h.Add("Idempotency-Key", key));
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);

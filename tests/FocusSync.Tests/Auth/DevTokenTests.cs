@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using FocusSync.Api.Auth;
 using Microsoft.Extensions.Time.Testing;
@@ -99,6 +100,21 @@ public sealed class DevTokenTests
         using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" });
 
         await AssertValidationProblemAsync(response, "uid");
+    }
+
+    [Theory]
+    [InlineData("""{"uid":5}""", "uid")]
+    [InlineData("""{"uid":"dev","name":["Dev"]}""", "name")]
+    [InlineData("""{"uid":"dev","admin":true}""", "admin")]
+    [InlineData("", "body")]
+    [InlineData("[]", "body")]
+    public async Task AnUnreadableDevelopmentSignInNamesTheFieldAtFault(string body, string field)
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        using var response = await app.Client.PostAsync("/dev/token", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertValidationProblemAsync(response, field);
     }
 
     [Fact]

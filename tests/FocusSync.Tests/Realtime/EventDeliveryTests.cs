@@ -81,7 +81,15 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await alice.DeleteSessionAsync(second);
         Assert.Equal(second, (await Expect("deleteSession"))[0].GetProperty("sessionId").GetInt64());
         await alice.DeleteGroupAsync(groupId);
-        Assert.Equal(groupId, (await Expect("deleteGroup"))[0].GetProperty("groupId").GetInt64());
+        var deleted = (await Expect("deleteGroup"))[0];
+        Assert.Equal(groupId, deleted.GetProperty("groupId").GetInt64());
+
+        // The ungrouped session's new version arrives with the event, so a client's next If-Match holds.
+        var ungrouped = Assert.Single(deleted.GetProperty("sessions").EnumerateArray());
+        var stored = (await alice.ListAsync()).GetProperty("sessions").EnumerateArray().Single(s => s.GetProperty("id").GetInt64() == first);
+        Assert.Equal(first, ungrouped.GetProperty("id").GetInt64());
+        Assert.Equal(JsonValueKind.Null, ungrouped.GetProperty("groupId").ValueKind);
+        Assert.Equal(stored.GetProperty("version").GetInt64(), ungrouped.GetProperty("version").GetInt64());
 
         // Sends to one connection keep their order, so a stray event would arrive before these markers.
         await alice.CreateGroupAsync("marker");

@@ -166,6 +166,23 @@ public sealed class TimerRuleTests
     }
 
     [Fact]
+    public void APauseReadBeforeTheStartOnALaggingClockCreditsNothingAndKeepsTheTimeLeft()
+    {
+        // Two instances on one database may read clocks a few milliseconds apart.
+        var kit = Kit();
+        var s = kit.Countdown(T0, durationSec: 1500, goalMinutes: 45);
+        kit.Start(s, T0 + 10);
+
+        Assert.Equal(1500 * Second, s.TimeLeftAt(T0 + 5));
+        Assert.Equal(0, s.FocusAt(T0 + 5));
+        var outcome = kit.Pause(s, T0 + 5);
+
+        Assert.Equal([new Credit(s.Id, Today, 0, 45)], outcome.Credits);
+        Assert.Equal(0, s.FocusMs);
+        Assert.Equal(1500 * Second, s.TimeLeftAt(T0 + Hour));
+    }
+
+    [Fact]
     public void PausingKeepsTheTimeThatWasLeft()
     {
         var kit = Kit();
