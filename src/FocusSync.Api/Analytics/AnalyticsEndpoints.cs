@@ -19,6 +19,10 @@ public static class AnalyticsEndpoints
     {
         app.MapGroup("/analytics").RequireAuthorization().WithTags("Analytics")
             .MapGet("/", Get)
+            .WithQueryParameter("period", "The bucket size; daily when absent.", null, "daily", "weekly", "monthly")
+            .WithQueryParameter("from", "First user-day of the range, YYYY-MM-DD (inclusive); widened to whole buckets.", "date")
+            .WithQueryParameter("to", "Last user-day of the range, YYYY-MM-DD (inclusive); defaults to today.", "date")
+            .WithQueryParameter("groupId", "Only the sessions of this group.")
             .Produces<AnalyticsReport>(contentType: "application/json")
             .Produces<string>(contentType: "text/csv");
         return app;

@@ -22,7 +22,8 @@ public static class SessionEndpoints
         var sessions = app.MapGroup("/sessions").RequireAuthorization().WithTags("Sessions");
         sessions.MapGet("/", List);
         sessions.MapGet("/{id}", Get);
-        sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json");
+        sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json")
+            .WithHeaderParameter(IdempotencyHeader, "1 to 200 printable characters: a retry with the same key and body returns the first response.");
         sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
             Act(id, user, changes, Timekeeper.Start, ct));
         sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
@@ -30,7 +31,8 @@ public static class SessionEndpoints
         sessions.MapPost("/{id}/actions/reset", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
             Act(id, user, changes, Timekeeper.Reset, ct));
         sessions.MapPost("/actions/reset-all", ResetAll);
-        sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json");
+        sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json")
+            .WithHeaderParameter("If-Match", "The session's ETag (its quoted version) or *: a stale version is a 412.");
         sessions.MapDelete("/{id}", Delete);
         return app;
     }

@@ -39,6 +39,24 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("/analytics", "get", "period", "query")]
+    [InlineData("/analytics", "get", "from", "query")]
+    [InlineData("/analytics", "get", "to", "query")]
+    [InlineData("/analytics", "get", "groupId", "query")]
+    [InlineData("/sessions", "post", "Idempotency-Key", "header")]
+    [InlineData("/sessions/{id}", "patch", "If-Match", "header")]
+    public async Task TheOpenApiDocumentListsTheParametersAnEndpointReadsItself(string path, string method, string name, string location)
+    {
+        var app = await apps.ForAsync(Db.Sqlite);
+        using var client = app.CreateClient();
+
+        var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+
+        var parameters = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("parameters").EnumerateArray();
+        Assert.Contains(parameters, p => p.GetProperty("name").GetString() == name && p.GetProperty("in").GetString() == location);
+    }
+
     [SkippableTheory]
     [ClassData(typeof(Databases))]
     public async Task EveryEndpointWithoutATokenIs401AndChangesNothing(Db db)
