@@ -27,13 +27,67 @@ public sealed class JsonFields
         try
         {
             var node = await JsonNode.ParseAsync(request.Body, NodeOptions, DocumentOptions, cancellationToken);
-            return node is JsonObject body
-                ? (new JsonFields(body), null)
-                : (null, new() { ["body"] = ["The body must be a JSON object."] });
+            if (node is not JsonObject body)
+            {
+                return (null, new() { ["body"] = ["The body must be a JSON object."] });
+            }
+
+            return UnreadableText(body) is { } errors ? (null, errors) : (new JsonFields(body), null);
         }
         catch (JsonException ex)
         {
             return (null, new() { ["body"] = [$"The body is not valid JSON: {ex.Message}"] });
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown while parsing when a field name must be decoded (to find duplicates) and cannot be.
+            return (null, new() { ["body"] = ["A field name is not valid Unicode."] });
+        }
+    }
+
+    /// <summary>
+    /// The parser checks a string value's syntax but decodes it only when it is read: an unpaired surrogate
+    /// escape or invalid UTF-8 would fail later, deep in a handler. Every string is decoded here instead
+    /// (field names are decoded while parsing, to find duplicates).
+    /// </summary>
+    private static Dictionary<string, string[]>? UnreadableText(JsonObject body)
+    {
+        foreach (var (name, value) in body)
+        {
+            try
+            {
+                Decode(value);
+            }
+            catch (InvalidOperationException)
+            {
+                return new() { [name] = [$"'{name}' holds text that is not valid Unicode."] };
+            }
+        }
+
+        return null;
+    }
+
+    private static void Decode(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject fields:
+                foreach (var (_, value) in fields)
+                {
+                    Decode(value);
+                }
+
+                break;
+            case JsonArray items:
+                foreach (var item in items)
+                {
+                    Decode(item);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                value.GetValue<string>();
+                break;
         }
     }
 

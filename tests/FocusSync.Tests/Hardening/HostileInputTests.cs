@@ -44,6 +44,34 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         new[] { 1, 2 }, new Dictionary<string, object?> { ["title"] = "nested" },
     ];
 
+    [Theory]
+    [InlineData("POST", "/sessions", """{"title":"\uD800","initialDuration":60,"dailyGoalMinutes":1}""", "title")]
+    [InlineData("POST", "/groups", """{"name":"ok","description":["\uDC00"]}""", "description")]
+    [InlineData("PATCH", "/me", """{"timeZone":"\uDFFF"}""", "timeZone")]
+    [InlineData("POST", "/groups", """{"\uD800":1}""", "body")]
+    public async Task AnUnpairedSurrogateIsA400NamingTheField(string method, string path, string body, string field) =>
+        await AssertRejectedAsync(method, path, Encoding.UTF8.GetBytes(body), field);
+
+    [Fact]
+    public async Task ABodyThatIsNotUtf8IsA400NamingTheField() =>
+        await AssertRejectedAsync("POST", "/groups", [.. "{\"name\":\""u8, 0xFF, .. "\"}"u8], "name");
+
+    private static async Task AssertRejectedAsync(string method, string path, byte[] body, string field)
+    {
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.GetRawText());
+        using var groups = await client.GetAsync("/groups");
+        Assert.Equal(0, JsonDocument.Parse(await groups.Content.ReadAsStringAsync()).RootElement.GetProperty("groups").GetArrayLength());
+    }
+
     [SkippableTheory]
     [ClassData(typeof(Databases))]
     public async Task NoHostileRequestGetsA5xxAndEveryRejectionLeavesTheDataUnchanged(Db db)
