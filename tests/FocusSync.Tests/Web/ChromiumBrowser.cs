@@ -51,8 +51,11 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    /// <summary>A new browser context (its own storage, like another device) signed in as <paramref name="name"/>.</summary>
-    public async Task<IPage> SignInAsync(WebClientServer server, string name, ViewportSize? viewport = null)
+    /// <summary>
+    /// A new browser context (its own storage, like another device) signed in as <paramref name="name"/>,
+    /// by default waiting until its live connection is up.
+    /// </summary>
+    public async Task<IPage> SignInAsync(WebClientServer server, string name, ViewportSize? viewport = null, bool waitUntilLive = true)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -70,7 +73,11 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         await page.GotoAsync("/");
         await page.Locator("#dev-name").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 10_000 });
+        if (waitUntilLive)
+        {
+            await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 10_000 });
+        }
+
         return page;
     }
 }

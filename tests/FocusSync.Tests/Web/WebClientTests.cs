@@ -198,6 +198,22 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         }
     }
 
+    [ChromiumFact]
+    public async Task ATabOverTheConnectionCapSaysSoAndStopsRetrying()
+    {
+        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" });
+        var name = UniqueName("frank");
+        var first = await chromium.SignInAsync(server, name);
+
+        var second = await chromium.SignInAsync(server, name, waitUntilLive: false);
+
+        await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 5000 });
+        // A retry would show "connecting" again within its first back-off of half a second.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 100 });
+        await Expect(first.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
+    }
+
     /// <summary>
     /// Weeks of past time for the user's sessions, written to the database as the timekeeper would have
     /// credited it, so that the chart has days, weeks and months to draw.

@@ -4,13 +4,22 @@ import { get } from './api.js';
 import { auth } from './auth.js';
 import { applyEvent, applySnapshot, state } from './store.js';
 
-const LABELS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+const LABELS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+  full: 'Too many open tabs: close one, then reload',
+};
 const retryDelay = (attempt) => Math.min(500 * 2 ** attempt, 5000);
 // SignalR wraps a refused negotiation in an error that keeps the status only in its message.
 const refused = (error) => error?.statusCode === 401 || /Status code '401'/.test(String(error?.message ?? error));
+// The server closes a connection over the per-user cap with this message and tells the client not to come back.
+const overCap = (error) => /Too many connections/.test(String(error?.message ?? error));
 
 let connection = null;
 let resyncing = null;
+let resyncFailures = 0;
 let pending = [];
 let onError = () => {};
 
@@ -20,15 +29,23 @@ export function showConnection(status) {
   badge.textContent = LABELS[status];
 }
 
-/** Reads the whole state again; events that arrive meanwhile are applied after it. */
+/**
+ * Reads the whole state again; events that arrive meanwhile are applied after it. The sessions come
+ * first: their seq is the snapshot's, and groups and settings read after it are at least as new, so
+ * every change they might miss has a later seq and arrives as an event. A failed read is retried.
+ */
 export function resync() {
   resyncing ??= (async () => {
     try {
-      const [list, groups, user] = await Promise.all([get('/sessions'), get('/groups'), get('/me')]);
+      const list = await get('/sessions');
+      const [groups, user] = await Promise.all([get('/groups'), get('/me')]);
       applySnapshot(list, groups.groups, user);
+      resyncFailures = 0;
     } catch (error) {
       pending = []; // the next successful resync brings them
       onError(error);
+      const current = connection;
+      setTimeout(() => connection === current && current && resync(), retryDelay(resyncFailures++));
     } finally {
       const queued = pending;
       pending = [];
@@ -71,8 +88,10 @@ export async function connect(reportError) {
     resync();
   });
   const current = connection;
-  current.onclose(() => {
-    if (connection === current) start(current);
+  current.onclose((error) => {
+    if (connection !== current) return;
+    if (overCap(error)) showConnection('full');
+    else start(current);
   });
   await start(current);
 }
