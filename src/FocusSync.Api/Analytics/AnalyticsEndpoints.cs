@@ -53,7 +53,7 @@ public static class AnalyticsEndpoints
             var result = await changes.ApplyAsync<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>?>(
                 user.Identity(), async ctx =>
                 {
-                    // Time credited by this catch-up is stored only at commit: commit it first, then read.
+                    // Time credited by this catch-up is stored only at commit: commit it first, then read again.
                     if (ctx.Outcome.Credits.Count > 0)
                     {
                         return null;
@@ -81,10 +81,18 @@ public static class AnalyticsEndpoints
                     var running = ctx.LiveSessions
                         .Where(s => s.Timer.RunStartedAtMs is not null)
                         .Select(s => new RunningSession(
-                            s.Row.Id, s.Row.GroupId, s.Timer.DailyGoalMinutes, ctx.NowMs - s.Timer.RunStartedAtMs!.Value))
+                            s.Row.Id, s.Row.GroupId, s.Timer.DailyGoalMinutes, s.Timer.InRun(ctx.NowMs) - s.Timer.RunStartedAtMs!.Value))
                         .ToList();
                     var report = await AnalyticsQuery.BuildAsync(
                         ctx.Db, new AnalyticsInput(ctx.User.Id, ctx.Timers.Clock.Zone.Id, today, range, groupId, running), ct);
+
+                    // A pause committed between loading the sessions and reading the credits would count its run
+                    // twice (running, and credited): read again from the new state.
+                    if (!await ctx.IsUnchangedAsync(ct))
+                    {
+                        return null;
+                    }
+
                     return csv ? TypedResults.Text(AnalyticsCsv.Write(report), AnalyticsCsv.ContentType) : TypedResults.Ok(report);
                 }, ct);
             if (result is not null)

@@ -215,6 +215,14 @@ public sealed class UserContext
     /// <summary>The user's seq once this attempt's changes are committed.</summary>
     public long Seq => _committedSeq + Outcome.Changes.Count;
 
+    /// <summary>
+    /// Whether no other change of this user has committed since this context was loaded. A read that spans
+    /// several queries asks last: a change commits its state, its credits and its seq together.
+    /// </summary>
+    public async Task<bool> IsUnchangedAsync(CancellationToken cancellationToken) =>
+        await _db.Users.AsNoTracking().Where(u => u.Id == User.Id).Select(u => u.Seq).SingleOrDefaultAsync(cancellationToken)
+        == _committedSeq;
+
     public UserDto UserDto => UserDto.From(User, Timers.Clock, NowMs);
 
     public IEnumerable<(Session Row, SessionTimer Timer)> LiveSessions =>

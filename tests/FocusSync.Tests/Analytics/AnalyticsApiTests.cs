@@ -43,6 +43,29 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
 
     [SkippableTheory]
     [ClassData(typeof(Databases))]
+    public async Task AReportReadWhileAPauseCommitsCountsTheRunOnce(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var user = await AnalyticsUser.SignInAsync(app);
+        var id = await user.CreateAsync("Raced", goalMinutes: 60);
+        for (var round = 1; round <= 30; round++)
+        {
+            await user.StartAsync(id);
+            app.Clock.Advance(TimeSpan.FromSeconds(1));
+
+            // The clock stands still: before and after the pause the run is one second, running or credited.
+            var reports = Enumerable.Range(0, 6).Select(_ => user.ReportAsync("period=daily")).ToList();
+            await Task.WhenAll([user.PauseAsync(id), .. reports]);
+
+            foreach (var report in reports)
+            {
+                Assert.Equal(round, (await report).Buckets.Sum(b => b.GetProperty("totalSeconds").GetDouble()), 3);
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
     public async Task TheGroupFilterKeepsTheGroupsSessionsAndAnotherUsersGroupIsNotFound(Db db)
     {
         var app = await apps.ForAsync(db);
