@@ -96,6 +96,7 @@ public static class RequestBodyLimit
                     Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? TooLargeDetail(options.Value.MaxRequestBodyBytes)
                         : "The request could not be read.",
+                    Extensions = { ["errors"] = new Dictionary<string, string[]> { ["body"] = [bad.Message] } },
                 },
             });
         }
