@@ -84,6 +84,26 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
     [SkippableTheory]
     [ClassData(typeof(Databases))]
+    public async Task SwitchingSingleRunningOnLeavesRunningTimersRunningUntilTheNextStart(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
+        var first = await client.CreateSessionIdAsync();
+        var second = await client.CreateSessionIdAsync();
+        var third = await client.CreateSessionIdAsync();
+        await client.ActAsync(first, "start");
+        await client.ActAsync(second, "start");
+
+        await client.PatchJsonAsync("/me", new { singleRunning = true }).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(["RUNNING", "RUNNING", "PAUSED"], (await client.ListAsync()).Sessions().Select(s => s.Str("state")));
+        await client.ActAsync(third, "start");
+        Assert.Equal(["PAUSED", "PAUSED", "RUNNING"], (await client.ListAsync()).Sessions().Select(s => s.Str("state")));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
     public async Task PatchingOnlyTheWeekStartIsKept(Db db)
     {
         var app = await apps.ForAsync(db);

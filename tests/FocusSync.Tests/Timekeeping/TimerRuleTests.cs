@@ -497,6 +497,28 @@ public sealed class TimerRuleTests
     }
 
     [Fact]
+    public void ACountdownAnEditCompletedCountsFromItsShorterDurationWhenLengthenedAgain()
+    {
+        // docs/decisions.md: an edit that completes a countdown ends it, as a natural completion would.
+        var kit = Kit();
+        var s = kit.Countdown(T0, durationSec: 100, goalMinutes: 30);
+        kit.Start(s, T0);
+
+        var shortened = kit.Edit(s, T0 + 70 * Second, durationSec: 50);
+
+        Assert.True(s.IsCompleted);
+        Assert.False(s.IsRunning);
+        Assert.Equal(70 * Second, s.FocusMs);
+        Assert.Equal([new Credit(s.Id, Today, 70 * Second, 30)], shortened.Credits);
+
+        kit.Edit(s, T0 + 80 * Second, durationSec: 100);
+
+        Assert.False(s.IsCompleted);
+        Assert.Equal(50 * Second, s.TimeLeftAt(T0 + 80 * Second));
+        Assert.Equal(70 * Second, s.FocusMs);
+    }
+
+    [Fact]
     public void ChangingTheDurationOfAPausedCountdownKeepsTheTimeAlreadyElapsed()
     {
         var kit = Kit();
