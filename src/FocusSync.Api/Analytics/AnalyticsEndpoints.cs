@@ -13,6 +13,8 @@ namespace FocusSync.Api.Analytics;
 
 public static class AnalyticsEndpoints
 {
+    private const int MaxReadAttempts = 20;
+
     private static readonly LocalDatePattern DatePattern = LocalDatePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd");
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
@@ -48,7 +50,7 @@ public static class AnalyticsEndpoints
 
         var csv = WantsCsv(request);
         response.Headers.Vary = HeaderNames.Accept;
-        while (true)
+        for (var attempt = 1; attempt <= MaxReadAttempts; attempt++)
         {
             var result = await changes.ApplyAsync<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>?>(
                 user.Identity(), async ctx =>
@@ -100,6 +102,10 @@ public static class AnalyticsEndpoints
                 return result;
             }
         }
+
+        return TypedResults.Problem(
+            detail: "Your timers kept changing while the report was read; try again.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Report not consistent");
     }
 
     private static ReportPeriod? ParsePeriod(StringValues values, Dictionary<string, string[]> errors)

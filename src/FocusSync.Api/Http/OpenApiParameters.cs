@@ -12,14 +12,14 @@ public static class OpenApiParameters
     public static TBuilder WithQueryParameter<TBuilder>(
         this TBuilder builder, string name, string description, string? format = null, params string[] values)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithParameter(ParameterLocation.Query, name, description, required: false, format, values);
+        builder.WithParameter(ParameterLocation.Query, name, description, format, values);
 
     public static TBuilder WithHeaderParameter<TBuilder>(this TBuilder builder, string name, string description)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithParameter(ParameterLocation.Header, name, description, required: false, format: null, []);
+        builder.WithParameter(ParameterLocation.Header, name, description, format: null, []);
 
     private static TBuilder WithParameter<TBuilder>(
-        this TBuilder builder, ParameterLocation location, string name, string description, bool required, string? format, string[] values)
+        this TBuilder builder, ParameterLocation location, string name, string description, string? format, string[] values)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddOpenApiOperationTransformer((operation, _, _) =>
         {
@@ -29,7 +29,6 @@ public static class OpenApiParameters
                 Name = name,
                 In = location,
                 Description = description,
-                Required = required,
                 Schema = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,

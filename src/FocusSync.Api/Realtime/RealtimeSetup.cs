@@ -35,7 +35,6 @@ public static class RealtimeSetup
         services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
         {
             hub.MaximumReceiveMessageSize = realtime.Value.MaximumReceiveMessageSize;
-            hub.EnableDetailedErrors = false;
             hub.AddFilter<ConnectionCap>();
         });
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();

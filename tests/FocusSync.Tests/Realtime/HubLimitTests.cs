@@ -1,9 +1,5 @@
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace FocusSync.Tests.Realtime;
 
@@ -23,17 +19,5 @@ public sealed class HubLimitTests(Apps apps) : IClassFixture<Apps>
         Assert.NotNull(closed);
         await user.CreateSessionAsync();
         Assert.Equal("addSession", (await neighbour.NextAsync()).Type());
-    }
-
-    [Fact]
-    public async Task InProductionTheHubSendsNoDetailedErrors()
-    {
-        var app = await apps.ForAsync(Db.Sqlite);
-        await using var production = app.WithWebHostBuilder(host => host.UseEnvironment("Production"));
-
-        var hub = production.Services.GetRequiredService<IOptions<HubOptions>>().Value;
-
-        Assert.False(hub.EnableDetailedErrors);
-        Assert.Equal(4096, hub.MaximumReceiveMessageSize);
     }
 }
