@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using FocusSync.Api.Groups;
@@ -7,7 +6,6 @@ using FocusSync.Api.Sessions;
 using FocusSync.Api.Users;
 using FocusSync.Api.Timekeeping;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
 using NodaTime.Text;
 
@@ -61,7 +59,7 @@ public sealed class UserChanges(
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            var context = await LoadAsync(identity, cancellationToken);
+            var context = await LoadAsync(identity, exclusive: attempt > 1, cancellationToken);
             try
             {
                 Timekeeper.CatchUp(context.Timers, context.NowMs, context.Outcome);
@@ -87,30 +85,46 @@ public sealed class UserChanges(
         }
     }
 
-    private async Task<UserContext> LoadAsync(UserIdentity identity, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the user and their live sessions in one round trip. An attempt after a lost race loads holding the
+    /// user's write lock, so that it cannot lose again, however many requests of the user arrive at once.
+    /// </summary>
+    private async Task<UserContext> LoadAsync(UserIdentity identity, bool exclusive, CancellationToken cancellationToken)
     {
-        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        // One round trip: the user and their live sessions together.
-        var loaded = await db.Users.Where(u => u.Id == identity.Id)
-            .Select(u => new
-            {
-                User = u,
-                Sessions = db.Sessions.Where(s => s.UserId == u.Id && s.DeletedAtMs == null).OrderBy(s => s.Id).ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
-        var user = loaded?.User;
-        var sessions = loaded?.Sessions ?? [];
-        if (user is null)
+        var writeLock = exclusive ? await WriteLock.AcquireAsync(db, identity.Id, cancellationToken) : null;
+        try
         {
-            user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
-            var clock = UserClock.Create(DateTimeZone.Utc, LocalTime.Midnight, true, nowMs);
-            user.Day = clock.Day.ToDateOnly();
-            user.DayEndMs = clock.DayEndMs;
-            user.NextDueMs = clock.DayEndMs;
-            db.Users.Add(user);
-        }
+            var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var loaded = await db.Users.Where(u => u.Id == identity.Id)
+                .Select(u => new
+                {
+                    User = u,
+                    Sessions = db.Sessions.Where(s => s.UserId == u.Id && s.DeletedAtMs == null).OrderBy(s => s.Id).ToList(),
+                })
+                .SingleOrDefaultAsync(cancellationToken);
+            var user = loaded?.User;
+            var sessions = loaded?.Sessions ?? [];
+            if (user is null)
+            {
+                user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
+                var clock = UserClock.Create(DateTimeZone.Utc, LocalTime.Midnight, true, nowMs);
+                user.Day = clock.Day.ToDateOnly();
+                user.DayEndMs = clock.DayEndMs;
+                user.NextDueMs = clock.DayEndMs;
+                db.Users.Add(user);
+            }
 
-        return new UserContext(db, user, sessions, nowMs);
+            return new UserContext(db, user, sessions, nowMs, writeLock);
+        }
+        catch
+        {
+            if (writeLock is not null)
+            {
+                await writeLock.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     private async Task<IReadOnlyList<ChangeEvent>> CommitAsync(UserContext context, CancellationToken cancellationToken)
@@ -176,17 +190,16 @@ public sealed class UserChanges(
 public sealed class UserContext
 {
     private static readonly LocalTimePattern ResetPattern = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> _sqliteWriters = new();
     private readonly FocusSyncDb _db;
     private readonly Dictionary<long, (Session Row, SessionTimer Timer)> _sessions = [];
     private readonly Dictionary<long, Group> _groups = [];
     private readonly long _committedSeq;
-    private IDbContextTransaction? _transaction;
-    private SemaphoreSlim? _writer;
+    private WriteLock? _writeLock;
 
-    internal UserContext(FocusSyncDb db, User user, List<Session> sessions, long nowMs)
+    internal UserContext(FocusSyncDb db, User user, List<Session> sessions, long nowMs, WriteLock? writeLock)
     {
         _db = db;
+        _writeLock = writeLock;
         User = user;
         _committedSeq = user.Seq;
         NowMs = nowMs;
@@ -340,62 +353,28 @@ public sealed class UserContext
         }
     }
 
-    internal async Task BeginTransactionAsync(CancellationToken cancellationToken)
-    {
-        if (_transaction is not null)
-        {
-            return;
-        }
-
-        if (_db.Database.IsSqlite())
-        {
-            // SQLite has one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping
-            // 150 ms before retrying; queueing this process's writers in memory turns that sleep into a short wait.
-            var writer = _sqliteWriters.GetOrAdd(_db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
-            await writer.WaitAsync(cancellationToken);
-            _writer = writer;
-        }
-
-        try
-        {
-            _transaction = await _db.Database.BeginTransactionAsync(cancellationToken);
-        }
-        catch
-        {
-            ReleaseWriter();
-            throw;
-        }
-    }
+    /// <summary>
+    /// Every write takes the user's row first, so writers of one user never hold each other's rows in the
+    /// opposite order (a deadlock on PostgreSQL); the seq check then tells whether the loaded state is current.
+    /// </summary>
+    internal async Task BeginTransactionAsync(CancellationToken cancellationToken) =>
+        _writeLock ??= await WriteLock.AcquireAsync(_db, User.Id, cancellationToken);
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_transaction is not null)
+        if (_writeLock is not null)
         {
-            await _transaction.CommitAsync(cancellationToken);
-            ReleaseWriter();
+            await _writeLock.CommitAsync(cancellationToken);
         }
     }
 
     internal async Task DisposeTransactionAsync()
     {
-        try
+        if (_writeLock is not null)
         {
-            if (_transaction is not null)
-            {
-                await _transaction.DisposeAsync();
-                _transaction = null;
-            }
+            await _writeLock.DisposeAsync();
+            _writeLock = null;
         }
-        finally
-        {
-            ReleaseWriter();
-        }
-    }
-
-    private void ReleaseWriter()
-    {
-        _writer?.Release();
-        _writer = null;
     }
 
     private static SessionTimer ToTimer(Session row) => new()

@@ -17,6 +17,23 @@ public sealed class ConcurrencyApiTests
 
     [SkippableTheory]
     [ClassData(typeof(Databases))]
+    public async Task EveryChangeOfABurstByOneUserCommitsWithItsOwnSeq(Db db)
+    {
+        // Each loser of the seq check loads again holding the user's lock, so even the last of 60 gets through.
+        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var id = await client.CreateSessionIdAsync();
+        var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => client.PatchJsonAsync($"/sessions/{id}", new { title = $"title {i}" })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(seq + 60, (await client.ListAsync()).GetProperty("seq").GetInt64());
+        Assert.Equal(61, (await client.GetSessionAsync(id)).GetProperty("version").GetInt64());
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsAndPausesCreditExactlyTheTimeSomeSessionRan(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
