@@ -17,7 +17,8 @@ public sealed record UserIdentity(string Id, string? Name, string? Email);
 /// Runs one request's work on one user: loads the user's live sessions, catches up with whatever fell
 /// due, applies the action, and commits the new state, the credited time and the seq in one
 /// transaction. The user's seq is an optimistic-concurrency token, so two requests of one user (on
-/// one instance or several) never both commit a change built on the same state: the loser retries.
+/// one instance or several) never both commit a change built on the same state: the loser loads again,
+/// this time holding the user's write lock, and commits.
 /// </summary>
 public sealed class UserChanges(
     FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<UserChanges> logger)

@@ -117,7 +117,7 @@ public sealed class DueWorkService(
 
     /// <summary>
     /// Catches up every due user once; returns the earliest due instant still ahead, or null when there is
-    /// none, or only users whose catch-up failed (they are retried after <see cref="DueWorkOptions.MaxIdle"/>).
+    /// none. Users whose catch-up failed are tried again in the next pass, at most <see cref="DueWorkOptions.MaxIdle"/> later.
     /// </summary>
     private async Task<long?> RunDueWorkAsync(DueWorkOptions settings, CancellationToken cancellationToken)
     {
@@ -142,8 +142,8 @@ public sealed class DueWorkService(
                 .ToListAsync(cancellationToken);
             if (due.Count == 0)
             {
-                var next = await db.Users.MinAsync(u => (long?)u.NextDueMs, cancellationToken);
-                return next > nowMs ? next : null;
+                // Users still due here are those whose catch-up failed in this pass: wait for the next real due time.
+                return await db.Users.Where(u => u.NextDueMs > nowMs).MinAsync(u => (long?)u.NextDueMs, cancellationToken);
             }
 
             after = (due[^1].NextDueMs, due[^1].Id);
