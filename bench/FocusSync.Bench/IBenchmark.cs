@@ -11,4 +11,4 @@ public interface IBenchmark
 }
 
 /// <summary>What every benchmark gets: where the repo is, whether this is a short smoke run, and PostgreSQL if given.</summary>
-public sealed record BenchContext(string RepoRoot, bool Smoke, string? Postgres, string CommandLine);
+public sealed record BenchContext(string RepoRoot, bool Smoke, string? Postgres);

@@ -28,7 +28,7 @@ if (benchmarks.Count == 0)
 }
 
 var command = "dotnet run -c Release --project bench/FocusSync.Bench" + (args.Length > 0 ? " -- " + string.Join(' ', args) : "");
-var context = new BenchContext(root, smoke, postgres, command);
+var context = new BenchContext(root, smoke, postgres);
 var sections = new Dictionary<string, string>();
 var load = Stats.LoadAverage();
 var total = Stopwatch.StartNew();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 
 namespace FocusSync.Bench.Baselines;
 
@@ -13,7 +14,8 @@ namespace FocusSync.Bench.Baselines;
 /// service does, run as a separate process so its CPU time and memory are measured on their own.
 /// <list type="bullet">
 /// <item><c>POST /sessions/{id}/actions/{start|pause}</c>: one single-row UPDATE through raw Microsoft.Data.Sqlite
-/// (<c>Baseline:Database</c>, WAL, <c>Baseline:Synchronous</c>).</item>
+/// (<c>Baseline:Database</c>, WAL, <c>Baseline:Synchronous</c>), or through raw Npgsql when
+/// <c>Baseline:Postgres</c> holds a connection string.</item>
 /// <item><c>/ws?user=N</c>: a raw WebSocket; a message received is sent to every connection of user N.</item>
 /// <item><c>POST /fanout/{user}</c>: sends one pre-serialised event frame to every connection of that user.</item>
 /// </list>
@@ -34,27 +36,20 @@ public static class BaselineServer
         var app = builder.Build();
         var database = app.Configuration["Baseline:Database"];
         var pragma = $"PRAGMA synchronous={(app.Configuration["Baseline:Synchronous"] == "NORMAL" ? "NORMAL" : "FULL")};";
+        await using var postgres = app.Configuration["Baseline:Postgres"] is { } postgresConnection
+            ? NpgsqlDataSource.Create(postgresConnection)
+            : null;
         var users = new ConcurrentDictionary<int, List<WebSocket>>();
 
         app.UseWebSockets();
         app.MapGet("/health", () => TypedResults.Ok("Healthy"));
         app.MapPost("/sessions/{id:long}/actions/{action}", async (long id, string action, CancellationToken ct) =>
         {
-            await using var connection = new SqliteConnection($"Data Source={database}");
-            await connection.OpenAsync(ct);
-            await using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = pragma;
-                await setup.ExecuteNonQueryAsync(ct);
-            }
-
-            await using var update = connection.CreateCommand();
-            update.CommandText = "UPDATE Sessions SET RunStartedAtMs = $started, Version = Version + 1 WHERE Id = $id RETURNING Version";
-            update.Parameters.AddWithValue("$started", action == "start" ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : DBNull.Value);
-            update.Parameters.AddWithValue("$id", id);
-            return await update.ExecuteScalarAsync(ct) is long version
-                ? Results.Ok(new { id, version })
-                : Results.NotFound();
+            long? started = action == "start" ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : null;
+            var version = postgres is null
+                ? await UpdateSqliteAsync(database, pragma, id, started, ct)
+                : await UpdatePostgresAsync(postgres, id, started, ct);
+            return version is not null ? Results.Ok(new { id, version }) : Results.NotFound();
         });
         app.Map("/ws", async (HttpContext context, int user) =>
         {
@@ -94,6 +89,32 @@ public static class BaselineServer
             return Results.NoContent();
         });
         await app.RunAsync();
+    }
+
+    private static async Task<long?> UpdateSqliteAsync(string? database, string pragma, long id, long? started, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync(cancellationToken);
+        await using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = pragma;
+            await setup.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE Sessions SET RunStartedAtMs = $started, Version = Version + 1 WHERE Id = $id RETURNING Version";
+        update.Parameters.AddWithValue("$started", (object?)started ?? DBNull.Value);
+        update.Parameters.AddWithValue("$id", id);
+        return await update.ExecuteScalarAsync(cancellationToken) as long?;
+    }
+
+    private static async Task<long?> UpdatePostgresAsync(NpgsqlDataSource postgres, long id, long? started, CancellationToken cancellationToken)
+    {
+        await using var update = postgres.CreateCommand(
+            "UPDATE \"Sessions\" SET \"RunStartedAtMs\" = $1, \"Version\" = \"Version\" + 1 WHERE \"Id\" = $2 RETURNING \"Version\"");
+        update.Parameters.Add(new NpgsqlParameter<long?> { TypedValue = started, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        return await update.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
     private static async Task EchoToGroupAsync(WebSocket socket, List<WebSocket> group, CancellationToken cancellationToken)

@@ -21,14 +21,25 @@ public sealed class ThroughputBenchmark : IBenchmark
         var clients = context.Smoke ? 4 : 64;
         var runs = context.Smoke ? 1 : 3;
         var duration = TimeSpan.FromSeconds(context.Smoke ? 0.5 : 5);
+        var stores = new List<(string Label, Func<Task<Store>> Prepare)>
+        {
+            ("SQLite, synchronous=FULL", () => Task.FromResult(Store.Sqlite("FULL", clients))),
+            ("SQLite, synchronous=NORMAL", () => Task.FromResult(Store.Sqlite("NORMAL", clients))),
+        };
+        if (context.Postgres is { } admin)
+        {
+            stores.Add(("PostgreSQL", () => Store.PostgresAsync(admin, clients, cancellationToken)));
+        }
+
         var rows = new List<string>();
         var allMet = true;
-        foreach (var synchronous in new[] { "FULL", "NORMAL" })
+        foreach (var (label, prepare) in stores)
         {
-            var (service, baseline, delivered) = await MeasureAsync(context, synchronous, clients, runs, duration, cancellationToken);
+            await using var store = await prepare();
+            var (service, baseline, delivered) = await MeasureAsync(context, store, clients, runs, duration, cancellationToken);
             var ratio = Stats.Median(service) / Stats.Median(baseline);
             allMet &= ratio >= 0.5;
-            rows.Add($"| {synchronous} | {Stats.N(Stats.Median(service))} ({string.Join(", ", service.Select(Stats.N))}) | "
+            rows.Add($"| {label} | {Stats.N(Stats.Median(service))} ({string.Join(", ", service.Select(Stats.N))}) | "
                 + $"{Stats.N(Stats.Median(baseline))} ({string.Join(", ", baseline.Select(Stats.N))}) | {Stats.F(ratio)} | {delivered} | {Stats.YesNo(ratio >= 0.5)} |");
         }
 
@@ -37,12 +48,14 @@ public sealed class ThroughputBenchmark : IBenchmark
         text.AppendLine();
         text.AppendLine($"{clients} concurrent HTTP clients (one user each, keep-alive) send start/pause actions as fast as they are answered, "
             + $"for {duration.TotalSeconds:0.#} s per run, {runs} runs per side, the two sides interleaved. Service: the Release build on a SQLite file "
-            + $"(WAL), rate limit lifted, each user holding {TabsPerUser} hub connections that receive every action's event. Baseline: a bare "
-            + "minimal-API endpoint in the bench program (its `baseline-server` child process) running one "
-            + "`UPDATE … RETURNING` through raw Microsoft.Data.Sqlite on a pooled connection with the same pragmas. "
-            + "Actions per second, median (each run); goal: service ≥ 50 % of the baseline.");
+            + $"(WAL), or on PostgreSQL when `FOCUSSYNC_BENCH_POSTGRES` names a server, rate limit lifted, each user holding {TabsPerUser} hub "
+            + "connections that receive every action's event. Baseline: a bare minimal-API endpoint in the bench program (its `baseline-server` "
+            + "child process) running one `UPDATE … RETURNING` through raw Microsoft.Data.Sqlite on a pooled connection with the same pragmas, "
+            + "or through raw Npgsql on its own database of the same server. "
+            + "Actions per second, median (each run); goal: service ≥ 50 % of the baseline."
+            + (context.Postgres is null ? " PostgreSQL was not measured in this run (`FOCUSSYNC_BENCH_POSTGRES` unset)." : ""));
         text.AppendLine();
-        text.AppendLine("| synchronous | service actions/s | baseline actions/s | ratio | events delivered | goal ≥ 0.50 |");
+        text.AppendLine("| database | service actions/s | baseline actions/s | ratio | events delivered | goal ≥ 0.50 |");
         text.AppendLine("|---|---|---|---|---|---|");
         rows.ForEach(r => text.AppendLine(r));
         text.AppendLine();
@@ -51,19 +64,21 @@ public sealed class ThroughputBenchmark : IBenchmark
     }
 
     private static async Task<(List<double> Service, List<double> Baseline, string Delivered)> MeasureAsync(
-        BenchContext context, string synchronous, int clients, int runs, TimeSpan duration, CancellationToken cancellationToken)
+        BenchContext context, Store store, int clients, int runs, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var serviceFile = Path.Combine(Path.GetTempPath(), $"focussync-bench-throughput-{Guid.NewGuid():N}.db");
-        var baselineFile = Path.Combine(Path.GetTempPath(), $"focussync-bench-throughput-raw-{Guid.NewGuid():N}.db");
         var tabs = new List<SocketClient>();
         try
         {
             var settings = ServiceUser.UnthrottledSettings();
-            settings["Database__SqliteSynchronous"] = synchronous;
-            await using var service = await ServiceProcess.StartAsync(context.RepoRoot, "Sqlite", $"Data Source={serviceFile}", settings, cancellationToken);
-            await CreateBaselineDatabaseAsync(baselineFile, clients, cancellationToken);
-            await using var baseline = await ServiceProcess.StartBaselineAsync(
-                new Dictionary<string, string> { ["Baseline__Database"] = baselineFile, ["Baseline__Synchronous"] = synchronous }, cancellationToken);
+            foreach (var (key, value) in store.ServiceSettings)
+            {
+                settings[key] = value;
+            }
+
+            await using var service = await ServiceProcess.StartAsync(
+                context.RepoRoot, store.Provider, store.ServiceConnectionString, settings, cancellationToken);
+            await store.CreateBaselineTableAsync(cancellationToken);
+            await using var baseline = await ServiceProcess.StartBaselineAsync(store.BaselineSettings, cancellationToken);
 
             var users = await ServiceUser.CreateManyAsync(service, "throughput", clients, withSession: true, cancellationToken);
             long received = 0;
@@ -119,15 +134,6 @@ public sealed class ThroughputBenchmark : IBenchmark
             {
                 await tab.DisposeAsync();
             }
-
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { serviceFile, baselineFile })
-            {
-                foreach (var path in new[] { file, file + "-wal", file + "-shm" })
-                {
-                    File.Delete(path);
-                }
-            }
         }
     }
 
@@ -145,20 +151,5 @@ public sealed class ThroughputBenchmark : IBenchmark
             }
         }));
         return done / clock.Elapsed.TotalSeconds;
-    }
-
-    private static async Task CreateBaselineDatabaseAsync(string file, int rows, CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection($"Data Source={file}");
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE Sessions (Id INTEGER PRIMARY KEY, UserId TEXT NOT NULL, Title TEXT NOT NULL,
-                TimeLeftMs INTEGER NOT NULL, RunStartedAtMs INTEGER NULL, Version INTEGER NOT NULL);
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
-            INSERT INTO Sessions SELECT i, 'user-' || i, 'Bench', 86400000, NULL, 1 FROM n;
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
