@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
+using FocusSync.Api.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Data;
 
@@ -28,9 +30,9 @@ public static class DataSetup
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
-        var provider = builder.Configuration["Database:Provider"] ?? "Sqlite";
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var connection = builder.Configuration.GetConnectionString("Default");
-        if (provider == "Postgres")
+        if (database.Provider == "Postgres")
         {
             if (string.IsNullOrWhiteSpace(connection))
             {
@@ -42,13 +44,13 @@ public static class DataSetup
         }
         else
         {
-            var durability = new SqliteDurability(builder.Configuration["Database:SqliteSynchronous"] == "NORMAL" ? "NORMAL" : "FULL");
+            var durability = new SqliteDurability(database.SqliteSynchronous == "NORMAL" ? "NORMAL" : "FULL");
             builder.Services.AddDbContextPool<FocusSyncDb, SqliteFocusSyncDb>(o =>
                 QuietConflicts(o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability)));
         }
 
         builder.Services.AddScoped<UserChanges>();
-        builder.Services.AddHealthChecks().AddDbContextCheck<FocusSyncDb>("database");
+        builder.Services.AddHealthChecks().AddDbContextCheck<FocusSyncDb>("database", tags: [HealthSetup.ReadyTag]);
         return builder;
     }
 
@@ -69,7 +71,7 @@ public static class DataSetup
     public static async Task<bool> PrepareFocusSyncDataAsync(this WebApplication app, string[] args)
     {
         var migrateOnly = args.Contains("--migrate");
-        if (migrateOnly || app.Configuration.GetValue("Database:MigrateOnStart", true))
+        if (migrateOnly || app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
         {
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();

@@ -1,3 +1,4 @@
+using FocusSync.Api.Http;
 using FocusSync.Api.Sessions;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -24,7 +25,7 @@ public static class RealtimeSetup
             // Several instances: an event raised on one reaches the user's connections on all of them.
             var prefix = builder.Configuration["Redis:ChannelPrefix"] is { Length: > 0 } configured ? configured : "focussync";
             signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix));
-            services.AddHealthChecks().AddRedis(redis, name: "redis", tags: ["ready"]);
+            services.AddHealthChecks().AddRedis(redis, name: "redis", tags: [HealthSetup.ReadyTag]);
         }
 
         services.AddHubShutdown();
