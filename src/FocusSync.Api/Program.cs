@@ -9,6 +9,7 @@ using FocusSync.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTrustedProxies();
 builder.AddFocusSyncApi();
 builder.AddRateLimits();
 builder.AddFocusSyncData();
@@ -18,6 +19,7 @@ builder.AddWebClient();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseFocusSyncApi();
 app.UseWebClient();
 app.UseAuthentication();
