@@ -27,6 +27,7 @@ public static class ApiSetup
         builder.Services.AddOpenApi();
         builder.AddRequestBodyLimit();
         builder.AddBrowserSecurity();
+        builder.AddHealth();
         builder.AddStructuredLogs();
         return builder;
     }

@@ -18,14 +18,26 @@ public sealed class RateLimitOptions
     /// <summary>Requests a caller may make at once after being idle (the token bucket's size).</summary>
     [Range(1, 100_000)]
     public int Burst { get; set; } = 40;
+
+    /// <summary>Calls to the health endpoints one address may make per second, sustained.</summary>
+    [Range(1, 100_000)]
+    public int HealthPermitsPerSecond { get; set; } = 10;
+
+    /// <summary>Calls to the health endpoints one address may make at once after being idle.</summary>
+    [Range(1, 100_000)]
+    public int HealthBurst { get; set; } = 50;
 }
 
 /// <summary>
 /// One token bucket per signed-in user (the token's <c>sub</c>), or per remote IP for anonymous calls,
-/// so a flood from one caller only ever slows that caller down.
+/// so a flood from one caller only ever slows that caller down. The health endpoints have buckets of their own
+/// per remote IP (<see cref="HealthPolicy"/>): a prober is never refused because its address also made API calls,
+/// and probing costs the caller none of its API budget.
 /// </summary>
 public static class RateLimits
 {
+    public const string HealthPolicy = "health";
+
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
@@ -35,14 +47,11 @@ public static class RateLimits
         {
             var limits = configured.Value;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.Burst,
-                    TokensPerPeriod = limits.PermitsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                }));
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsHealth(context)
+                ? RateLimitPartition.GetNoLimiter(HealthPolicy)
+                : TokenBucket(PartitionKey(context), limits.PermitsPerSecond, limits.Burst));
+            limiter.AddPolicy(HealthPolicy, context =>
+                TokenBucket("ip:" + RemoteAddress(context), limits.HealthPermitsPerSecond, limits.HealthBurst));
             limiter.OnRejected = (rejected, _) => WriteRejectionAsync(rejected, limits);
         });
         return builder;
@@ -58,7 +67,21 @@ public static class RateLimits
     internal static string PartitionKey(HttpContext context) =>
         context.User.Identity?.IsAuthenticated == true && context.User.FindFirst(FirebaseClaimTypes.Subject)?.Value is { } uid
             ? "user:" + uid
-            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            : "ip:" + RemoteAddress(context);
+
+    private static string RemoteAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static bool IsHealth(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == HealthPolicy;
+
+    private static RateLimitPartition<string> TokenBucket(string key, int permitsPerSecond, int burst) =>
+        RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = permitsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+        });
 
     private static async ValueTask WriteRejectionAsync(OnRejectedContext rejected, RateLimitOptions limits)
     {
@@ -73,8 +96,12 @@ public static class RateLimits
             {
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Rate limit reached",
-                Detail = $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
-                    + $"{limits.Burst} (RateLimits). Retry after {seconds} s.",
+                Detail = IsHealth(context)
+                    ? $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "
+                        + $"bursts of up to {limits.HealthBurst} (RateLimits:HealthPermitsPerSecond, RateLimits:HealthBurst). "
+                        + $"Retry after {seconds} s."
+                    : $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
+                        + $"{limits.Burst} (RateLimits). Retry after {seconds} s.",
             },
         });
     }
