@@ -52,6 +52,15 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     /// <summary>The longest a connection can stay pending before SignalR itself has dropped it.</summary>
     public TimeSpan PendingTimeout => (connections.Value.DisconnectTimeout ?? _defaultDisconnectTimeout) + options.Value.HandshakeTimeout;
 
+    /// <summary>Connections of <paramref name="userId"/> that are pending on this instance.</summary>
+    public int PendingCount(string userId)
+    {
+        lock (_lock)
+        {
+            return Count(_pendingPerUser, userId);
+        }
+    }
+
     /// <summary>
     /// Takes a pending place for a new connection of <paramref name="userId"/> from <paramref name="address"/>, or
     /// returns the limit that is full (<see cref="RealtimeOptions"/> property name) and when a place frees up at the latest.
