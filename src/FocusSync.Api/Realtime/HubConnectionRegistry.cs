@@ -115,11 +115,17 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
 
         if (entry.IsPending && entry.PendingUntil <= time.GetUtcNow())
         {
-            Forget(entry);
-            return null;
+            lock (_lock)
+            {
+                // Checked again under the lock: the handshake may have completed meanwhile.
+                if (entry.IsPending)
+                {
+                    ForgetLocked(entry);
+                }
+            }
         }
 
-        return entry;
+        return entry.IsGone ? null : entry;
     }
 
     /// <summary>The handshake completed: the connection is counted by <see cref="ConnectionCap"/> from now on.</summary>

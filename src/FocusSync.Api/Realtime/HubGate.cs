@@ -26,18 +26,17 @@ public sealed class HubGate : IDisposable
     private static readonly object _entryKey = new();
 
     private readonly HubConnectionRegistry _registry;
-    private readonly PartitionedRateLimiter<HttpContext> _newConnections;
+    private readonly PartitionedRateLimiter<HttpContext> _perUser;
+    private readonly PartitionedRateLimiter<HttpContext> _perAddress;
 
     public HubGate(HubConnectionRegistry registry, IOptions<RealtimeOptions> options)
     {
         _registry = registry;
         var limits = options.Value;
-        // The user's bucket is asked first, so a user's refused attempts never use up their address's bucket.
-        _newConnections = PartitionedRateLimiter.CreateChained(
-            PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
-                context.User.UserId(), _ => Bucket(limits.NewConnectionBurstPerUser, limits.NewConnectionsPerMinutePerUser))),
-            PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
-                AddressOf(context), _ => Bucket(limits.NewConnectionBurstPerAddress, limits.NewConnectionsPerMinutePerAddress))));
+        _perUser = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
+            context.User.UserId(), _ => Bucket(limits.NewConnectionBurstPerUser, limits.NewConnectionsPerMinutePerUser)));
+        _perAddress = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
+            AddressOf(context), _ => Bucket(limits.NewConnectionBurstPerAddress, limits.NewConnectionsPerMinutePerAddress)));
     }
 
     /// <summary>The connection a request of the hub belongs to, as the gate admitted it; read by <see cref="HandshakeTracker"/>.</summary>
@@ -81,7 +80,11 @@ public sealed class HubGate : IDisposable
             : context => TransportAsync(context, inner);
     }
 
-    public void Dispose() => _newConnections.Dispose();
+    public void Dispose()
+    {
+        _perUser.Dispose();
+        _perAddress.Dispose();
+    }
 
     private static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute)
     {
@@ -134,22 +137,23 @@ public sealed class HubGate : IDisposable
         var body = context.Response.Body;
         using var buffer = new MemoryStream();
         context.Response.Body = buffer;
+        string? token = null;
         try
         {
             await inner(context);
+            token = context.Response.StatusCode == StatusCodes.Status200OK ? ConnectionToken(buffer) : null;
         }
         finally
         {
             context.Response.Body = body;
-        }
-
-        if (context.Response.StatusCode == StatusCodes.Status200OK && ConnectionToken(buffer) is { } token)
-        {
-            _registry.AssignToken(entry, token);
-        }
-        else
-        {
-            _registry.Forget(entry);
+            if (token is null)
+            {
+                _registry.Forget(entry);
+            }
+            else
+            {
+                _registry.AssignToken(entry, token);
+            }
         }
 
         buffer.Position = 0;
@@ -204,7 +208,8 @@ public sealed class HubGate : IDisposable
         }
         finally
         {
-            // A WebSocket or event stream that ends before its handshake has no future; a long poll's does.
+            // A WebSocket or event stream that ends before its handshake frees its place at once; a long poll is
+            // one of many. A connection past its handshake is forgotten when the hub sees it disconnect.
             if (persistent && entry.IsPending)
             {
                 _registry.Forget(entry);
@@ -215,18 +220,11 @@ public sealed class HubGate : IDisposable
     /// <summary>Admits a new connection of the request's user, or writes the refusal and returns null.</summary>
     private async Task<HubConnectionEntry?> AdmitAsync(HttpContext context)
     {
-        using (var lease = _newConnections.AttemptAcquire(context))
+        // The user's bucket is asked first, so a user's refused attempts never use up their address's bucket.
+        if (await RateLimitedAsync(context, _perUser, "this user", "PerUser")
+            || await RateLimitedAsync(context, _perAddress, "this address", "PerAddress"))
         {
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many new hub connections",
-                    "Too many new hub connections from this user or address (Realtime:NewConnectionBurstPerUser, "
-                    + "Realtime:NewConnectionsPerMinutePerUser, and the same per address). "
-                    + $"Retry after {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.",
-                    retryAfter);
-                return null;
-            }
+            return null;
         }
 
         var (entry, fullLimit, pendingRetryAfter) = _registry.TryAdmit(context.User.UserId(), AddressOf(context));
@@ -239,6 +237,23 @@ public sealed class HubGate : IDisposable
         }
 
         return entry;
+    }
+
+    /// <summary>Takes a permit from <paramref name="limiter"/>, or writes the 429 and returns true.</summary>
+    private static async Task<bool> RateLimitedAsync(HttpContext context, PartitionedRateLimiter<HttpContext> limiter, string who, string suffix)
+    {
+        using var lease = limiter.AttemptAcquire(context);
+        if (lease.IsAcquired)
+        {
+            return false;
+        }
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many new hub connections",
+            $"Too many new hub connections from {who} (Realtime:NewConnectionBurst{suffix}, Realtime:NewConnectionsPerMinute{suffix}). "
+            + $"Retry after {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.",
+            retryAfter);
+        return true;
     }
 
     private static string? ConnectionToken(MemoryStream negotiate)

@@ -63,6 +63,9 @@ public sealed class HubFloodTests
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], second);
         Assert.Equal([HttpStatusCode.TooManyRequests], third);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], apart);
+        using var refused = await RawHub.NegotiateAsync(crowded, app.Tokens.Mint(FocusSyncApp.NewUserId()));
+        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Contains("Realtime:NewConnectionBurstPerAddress", detail, StringComparison.Ordinal);
     }
 
     [Fact]
