@@ -164,7 +164,7 @@ public sealed class HubFloodTests
     {
         await using var app = await StartAsync(new() { ["MaxPendingConnectionsPerUser"] = 3 }, ("Realtime:HandshakeTimeout", "00:00:01"));
         await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(0);
+        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         server.StartServer();
         var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var registry = server.Services.GetRequiredService<HubConnectionRegistry>();
