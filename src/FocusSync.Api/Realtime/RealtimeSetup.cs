@@ -19,6 +19,9 @@ public static class RealtimeSetup
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ConnectionCap>();
+        services.AddSingleton<HubConnectionRegistry>();
+        services.AddSingleton<HubGate>();
+        services.AddSingleton<HandshakeTracker>();
         var signalR = services.AddSignalR();
         if (builder.Configuration["Redis:Connection"] is { Length: > 0 } redis)
         {
@@ -36,6 +39,9 @@ public static class RealtimeSetup
         services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
         {
             hub.MaximumReceiveMessageSize = realtime.Value.MaximumReceiveMessageSize;
+            hub.HandshakeTimeout = realtime.Value.HandshakeTimeout;
+            // The tracker first: it must see a connection that the cap then refuses.
+            hub.AddFilter<HandshakeTracker>();
             hub.AddFilter<ConnectionCap>();
         });
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
@@ -47,8 +53,10 @@ public static class RealtimeSetup
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
     {
-        // Hub connections are bounded by the per-user connection cap instead of the request rate limit.
         var realtime = app.ServiceProvider.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+        var gate = app.ServiceProvider.GetRequiredService<HubGate>();
+        // Long polls would spend the user's request budget, so the hub is outside the request rate limit; the
+        // gate limits new connections instead (and the connection cap the established ones).
         app.MapHub<SessionsHub>(HubPath, dispatcher =>
         {
             // Bounded both ways: little comes in (clients only listen), and a client that stops reading
@@ -56,7 +64,9 @@ public static class RealtimeSetup
             dispatcher.ApplicationMaxBufferSize = realtime.MaximumReceiveMessageSize;
             dispatcher.TransportMaxBufferSize = realtime.MaxBufferedBytesPerConnection;
             dispatcher.TransportSendTimeout = realtime.SendTimeout;
-        }).DisableRateLimiting();
+            // Version 0 uses the public connection id as the connection token; version 1 keeps the token private.
+            dispatcher.MinimumProtocolVersion = 1;
+        }).DisableRateLimiting().Add(gate.Guard);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
@@ -27,7 +28,7 @@ public sealed class SlowClientTests
             ["Realtime:SendTimeout"] = "00:00:02",
         });
         await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(0);
+        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         server.StartServer();
         var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var alice = FocusSyncApp.NewUserId();
