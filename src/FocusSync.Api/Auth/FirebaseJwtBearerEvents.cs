@@ -50,7 +50,16 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         }
 
         // The key resolver is synchronous, so any refresh the token's kid needs is awaited here, before validation.
-        await signingKeys.EnsureFreshAsync(kid, context.HttpContext.RequestAborted);
+        var aborted = context.HttpContext.RequestAborted;
+        try
+        {
+            await signingKeys.EnsureFreshAsync(kid, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The caller has gone: not an error of the service, so not an error in its log.
+            context.Fail("The request was aborted while the signing keys were being refreshed.");
+        }
     }
 
     public override async Task Challenge(JwtBearerChallengeContext context)
