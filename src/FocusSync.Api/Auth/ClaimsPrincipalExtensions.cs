@@ -38,7 +38,8 @@ public static class ClaimText
 {
     /// <summary>
     /// The text without control characters (an unpaired surrogate becomes U+FFFD), cut after the last whole
-    /// text element that fits in <paramref name="maxLength"/> UTF-16 units; null when nothing is left.
+    /// text element that fits in <paramref name="maxLength"/> UTF-16 units (never fewer than the characters
+    /// PostgreSQL counts); null when nothing is left.
     /// </summary>
     public static string? Fit(string? value, int maxLength)
     {

@@ -197,7 +197,7 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         _ => "The token could not be validated.",
     };
 
-    /// <summary>Reads the kid of a compact JWS; false for anything the token handler could not read either.</summary>
+    /// <summary>Reads the kid of a token; false unless it is a signed compact JWT the token handler can read.</summary>
     private static bool TryReadKeyId(string token, out string? kid)
     {
         kid = null;

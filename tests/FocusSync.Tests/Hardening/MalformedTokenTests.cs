@@ -19,8 +19,6 @@ namespace FocusSync.Tests.Hardening;
 /// </summary>
 public sealed class MalformedTokenTests
 {
-    private static readonly string[] Modes = ["Firebase", "Development"];
-
     private static readonly (string Method, string Path)[] OpenEndpoints =
     [
         ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/openapi/v1.json"), ("GET", "/config"),
@@ -34,10 +32,9 @@ public sealed class MalformedTokenTests
         ("POST", "/hubs/sessions/negotiate?negotiateVersion=1"),
     ];
 
-    public static TheoryData<string> EachMode => [.. Modes];
-
     [Theory]
-    [MemberData(nameof(EachMode))]
+    [InlineData("Firebase")]
+    [InlineData("Development")]
     public async Task AMalformedTokenOnAnOpenEndpointIsServedAsIfNoTokenWereSent(string mode)
     {
         await using var app = await StartAsync(mode);
@@ -46,11 +43,11 @@ public sealed class MalformedTokenTests
 
         foreach (var (method, path) in endpoints)
         {
-            using var anonymous = await client.SendAsync(Request(method, path, authorization: null));
+            using var anonymous = await SendAsync(client, method, path, authorization: null);
             Assert.True((int)anonymous.StatusCode < 500, $"{method} {path} without a token answered {(int)anonymous.StatusCode}");
             foreach (var authorization in Authorizations(app.Tokens))
             {
-                using var response = await client.SendAsync(Request(method, path, authorization));
+                using var response = await SendAsync(client, method, path, authorization);
                 Assert.True(
                     anonymous.StatusCode == response.StatusCode,
                     $"{method} {path} with '{Shorten(authorization)}' answered {(int)response.StatusCode}, without a token {(int)anonymous.StatusCode}");
@@ -59,7 +56,8 @@ public sealed class MalformedTokenTests
     }
 
     [Theory]
-    [MemberData(nameof(EachMode))]
+    [InlineData("Firebase")]
+    [InlineData("Development")]
     public async Task AMalformedTokenOnAProtectedEndpointOrTheHubIsA401Problem(string mode)
     {
         await using var app = await StartAsync(mode);
@@ -69,20 +67,21 @@ public sealed class MalformedTokenTests
         {
             foreach (var authorization in Authorizations(app.Tokens))
             {
-                using var response = await client.SendAsync(Request(method, path, authorization));
+                using var response = await SendAsync(client, method, path, authorization);
                 await AssertUnauthorizedAsync(response, $"{method} {path} with '{Shorten(authorization)}'");
             }
         }
 
         foreach (var token in Unreadable().Concat(Invalid(app.Tokens)))
         {
-            using var response = await client.SendAsync(Request("POST", "/hubs/sessions/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(token), null));
+            using var response = await SendAsync(client, "POST", "/hubs/sessions/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(token), null);
             await AssertUnauthorizedAsync(response, $"negotiate with ?access_token='{Shorten(token)}'");
         }
     }
 
     [Theory]
-    [MemberData(nameof(EachMode))]
+    [InlineData("Firebase")]
+    [InlineData("Development")]
     public async Task AnUnreadableTokenLogsNoWarningAndNoStackTraceEvenAtTraceLevel(string mode)
     {
         var logs = new LogCapture();
@@ -103,7 +102,7 @@ public sealed class MalformedTokenTests
         {
             foreach (var (method, path) in new[] { ("GET", "/health"), ("GET", "/config"), ("GET", "/me"), ("POST", "/hubs/sessions/negotiate?negotiateVersion=1") })
             {
-                using var response = await client.SendAsync(Request(method, path, "Bearer " + token));
+                using var response = await SendAsync(client, method, path, "Bearer " + token);
                 Assert.True((int)response.StatusCode < 500, $"{method} {path} answered {(int)response.StatusCode}");
             }
         }
@@ -118,7 +117,8 @@ public sealed class MalformedTokenTests
     }
 
     [Theory]
-    [MemberData(nameof(EachMode))]
+    [InlineData("Firebase")]
+    [InlineData("Development")]
     public async Task NoInvalidTokenLogsAWarningOrAStackTraceAtTheShippedLogLevels(string mode)
     {
         var logs = new LogCapture();
@@ -134,7 +134,7 @@ public sealed class MalformedTokenTests
         {
             foreach (var (method, path) in new[] { ("GET", "/health"), ("GET", "/me"), ("POST", "/hubs/sessions/negotiate?negotiateVersion=1") })
             {
-                using var response = await client.SendAsync(Request(method, path, authorization));
+                using var response = await SendAsync(client, method, path, authorization);
                 Assert.True((int)response.StatusCode < 500, $"{method} {path} answered {(int)response.StatusCode}");
             }
         }
@@ -157,7 +157,7 @@ public sealed class MalformedTokenTests
         {
             foreach (var (method, path) in new[] { ("POST", "/me/login"), ("GET", "/me"), ("POST", "/hubs/sessions/negotiate?negotiateVersion=1") })
             {
-                using var response = await client.SendAsync(Request(method, path, "Bearer " + token));
+                using var response = await SendAsync(client, method, path, "Bearer " + token);
                 var status = (int)response.StatusCode;
                 Assert.True(
                     response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized,
@@ -249,9 +249,9 @@ public sealed class MalformedTokenTests
             .Concat(["Bearer", "Bearer ", "Bearer    ", "bearer e30.a.b.c.d", "BEARER e30.a.b.c.d", "Bearer e30.a.b.c.d, Bearer e30.e30.",
                 "Basic dXNlcjpwYXNz", "Bearer\te30.a.b.c.d", "Bearer \u00e9.\u00e9.\u00e9", "e30.a.b.c.d"]);
 
-    private static HttpRequestMessage Request(string method, string path, string? authorization)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? authorization)
     {
-        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (authorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
@@ -262,7 +262,7 @@ public sealed class MalformedTokenTests
             request.Content = new StringContent("""{"uid":"dev-user"}""", Encoding.UTF8, "application/json");
         }
 
-        return request;
+        return await client.SendAsync(request);
     }
 
     private static async Task AssertUnauthorizedAsync(HttpResponseMessage response, string what)
