@@ -55,6 +55,13 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment, IConfig
             failures.Add("Auth:Firebase:ProjectId is required when Auth:Mode is Firebase (the Firebase project id, e.g. \"my-app-1234\").");
         }
 
+        // Checked here: an unreadable key would otherwise fail every request that carries a token.
+        if (options.Mode == AuthMode.Development && !string.IsNullOrWhiteSpace(options.DevelopmentSigningKey)
+            && !DevTokenIssuer.IsRsaPrivateKeyPem(options.DevelopmentSigningKey))
+        {
+            failures.Add("Auth:DevelopmentSigningKey must be the PEM of an RSA private key (e.g. \"-----BEGIN PRIVATE KEY-----\").");
+        }
+
         if (!options.Firebase.KeysUrl.IsAbsoluteUri)
         {
             failures.Add("Auth:Firebase:KeysUrl must be an absolute URL.");

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Claims;
+using System.Text;
+using FocusSync.Api.Data;
 
 namespace FocusSync.Api.Auth;
 
@@ -17,7 +21,77 @@ public static class ClaimsPrincipalExtensions
         user.FindFirstValue(FirebaseClaimTypes.Subject)
         ?? throw new InvalidOperationException("The user has no sub claim; is the endpoint authorized?");
 
-    public static string? Name(this ClaimsPrincipal user) => user.FindFirstValue(FirebaseClaimTypes.Name);
+    /// <summary>The token's name as the users table can hold it.</summary>
+    public static string? Name(this ClaimsPrincipal user) =>
+        ClaimText.Fit(user.FindFirstValue(FirebaseClaimTypes.Name), User.MaxNameLength);
 
-    public static string? Email(this ClaimsPrincipal user) => user.FindFirstValue(FirebaseClaimTypes.Email);
+    /// <summary>The token's email as the users table can hold it.</summary>
+    public static string? Email(this ClaimsPrincipal user) =>
+        ClaimText.Fit(user.FindFirstValue(FirebaseClaimTypes.Email), User.MaxEmailLength);
+}
+
+/// <summary>
+/// Token text made storable. PostgreSQL refuses NUL and text longer than the column, and the user row is
+/// written with the claims on login, so such a claim would fail every request of that user.
+/// </summary>
+public static class ClaimText
+{
+    /// <summary>
+    /// The text without control characters (an unpaired surrogate becomes U+FFFD), cut after the last whole
+    /// text element that fits in <paramref name="maxLength"/> UTF-16 units (never fewer than the characters
+    /// PostgreSQL counts); null when nothing is left.
+    /// </summary>
+    public static string? Fit(string? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var clean = IsClean(value) ? value : WithoutControlCharacters(value);
+        var end = 0;
+        while (end < clean.Length)
+        {
+            var next = end + StringInfo.GetNextTextElementLength(clean, end);
+            if (next > maxLength)
+            {
+                break;
+            }
+
+            end = next;
+        }
+
+        return end == 0 ? null : clean[..end];
+    }
+
+    /// <summary>Whether the text holds neither a control character nor an unpaired surrogate.</summary>
+    public static bool IsClean(ReadOnlySpan<char> value)
+    {
+        while (!value.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(value, out var rune, out var length) != OperationStatus.Done || Rune.IsControl(rune))
+            {
+                return false;
+            }
+
+            value = value[length..];
+        }
+
+        return true;
+    }
+
+    private static string WithoutControlCharacters(string value)
+    {
+        var clean = new StringBuilder(value.Length);
+        Span<char> units = stackalloc char[2];
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (!Rune.IsControl(rune))
+            {
+                clean.Append(units[..rune.EncodeToUtf16(units)]);
+            }
+        }
+
+        return clean.ToString();
+    }
 }

@@ -1,3 +1,4 @@
+using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -6,10 +7,6 @@ namespace FocusSync.Api.Auth;
 
 public static class DevTokenEndpoints
 {
-    public const int MaxUidLength = 128;
-    public const int MaxNameLength = 200;
-    public const int MaxEmailLength = 320;
-
     /// <summary>Maps <c>POST /dev/token</c>, only when <c>Auth:Mode=Development</c>.</summary>
     public static IEndpointRouteBuilder MapDevTokens(this IEndpointRouteBuilder app)
     {
@@ -39,9 +36,14 @@ public static class DevTokenEndpoints
         }
 
         fields.OnlyAllow("uid", "name", "email");
-        var uid = fields.String("uid", 1, MaxUidLength, required: true);
-        var name = fields.String("name", 0, MaxNameLength, required: false);
-        var email = fields.String("email", 0, MaxEmailLength, required: false);
+        var uid = fields.String("uid", 1, User.MaxIdLength, required: true);
+        var name = fields.String("name", 0, User.MaxNameLength, required: false);
+        var email = fields.String("email", 0, User.MaxEmailLength, required: false);
+        if (uid is not null && !ClaimText.IsClean(uid))
+        {
+            fields.Fail("uid", "'uid' must not contain control characters.");
+        }
+
         if (!fields.IsValid || uid is null)
         {
             return Problems.Invalid(fields.Errors);

@@ -62,6 +62,22 @@ public sealed class DevTokenIssuer(IOptions<AuthOptions> options, TimeProvider t
         return new DevTokenResponse(token, expires.ToUnixTimeMilliseconds());
     }
 
+    /// <summary>Whether <paramref name="pem"/> holds an RSA private key, as <c>Auth:DevelopmentSigningKey</c> must.</summary>
+    internal static bool IsRsaPrivateKeyPem(string pem)
+    {
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            rsa.ExportParameters(includePrivateParameters: true);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            return false;
+        }
+    }
+
     private static RSA CreateKey(string? pem)
     {
         var rsa = RSA.Create(2048);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Security.Claims;
+using FocusSync.Api.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -9,9 +11,13 @@ namespace FocusSync.Api.Auth;
 /// <summary>The Firebase checks JwtBearer does not make itself, and the hub's query-string token.</summary>
 internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, TimeProvider timeProvider) : JwtBearerEvents
 {
-    public const int MaxUidLength = 128;
-
     private const string BearerPrefix = "Bearer ";
+
+    private const string MalformedToken =
+        "The token is not a signed compact JWT (header.payload.signature: three base64url parts, JSON header and payload).";
+
+    private static readonly SearchValues<char> _base64UrlAlphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     public override async Task MessageReceived(MessageReceivedContext context)
     {
@@ -31,10 +37,28 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
             }
         }
 
-        // The key resolver is synchronous, so any refresh the token's kid needs is awaited here, before validation.
-        if (context.Token is { Length: > 0 } token && ReadKeyId(token) is { } kid)
+        if (context.Token is not { Length: > 0 } token)
         {
-            await signingKeys.EnsureFreshAsync(kid, context.HttpContext.RequestAborted);
+            return;
+        }
+
+        // Refused before JwtBearer reads it: an unreadable token is a 401 with one short log line, never an exception.
+        if (!TryReadKeyId(token, out var kid))
+        {
+            context.Fail(MalformedToken);
+            return;
+        }
+
+        // The key resolver is synchronous, so any refresh the token's kid needs is awaited here, before validation.
+        var aborted = context.HttpContext.RequestAborted;
+        try
+        {
+            await signingKeys.EnsureFreshAsync(kid, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The caller has gone: not an error of the service, so not an error in its log.
+            context.Fail("The request was aborted while the signing keys were being refreshed.");
         }
     }
 
@@ -42,30 +66,22 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
     {
         // Handled here so the 401 carries a problem+json detail, as every other error does.
         context.HandleResponse();
-        var reason = context.AuthenticateFailure switch
-        {
-            null => null,
-            AuthenticationFailureException own => own.Message,
-            _ => context.ErrorDescription,
-        };
-
-        var challenge = new List<string>();
-        if (!string.IsNullOrEmpty(context.Error))
-        {
-            challenge.Add($"error=\"{context.Error}\"");
-        }
-
-        if (!string.IsNullOrEmpty(reason))
-        {
-            challenge.Add($"error_description=\"{reason.Replace('"', '\'')}\"");
-        }
-
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        context.Response.Headers.WWWAuthenticate = challenge.Count == 0 ? "Bearer" : $"Bearer {string.Join(", ", challenge)}";
 
-        var detail = context.AuthenticateFailure is null
-            ? "This endpoint needs 'Authorization: Bearer <Firebase ID token>'."
-            : $"The bearer token is not a valid Firebase ID token for this service. {reason}".TrimEnd();
+        string detail;
+        if (context.AuthenticateFailure is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            detail = "This endpoint needs 'Authorization: Bearer <Firebase ID token>'.";
+        }
+        else
+        {
+            // Only the service's own fixed sentences: a token's fields are never echoed, and a header must stay ASCII.
+            var reason = Reason(context.AuthenticateFailure);
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{reason}\"";
+            detail = $"The bearer token is not a valid Firebase ID token for this service. {reason}";
+        }
+
         var problems = context.HttpContext.RequestServices.GetService<IProblemDetailsService>();
         if (problems is not null)
         {
@@ -86,9 +102,9 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         {
             context.Fail("The token is not a JWT.");
         }
-        else if (string.IsNullOrWhiteSpace(token.Subject) || token.Subject.Length > MaxUidLength)
+        else if (string.IsNullOrWhiteSpace(token.Subject) || token.Subject.Length > User.MaxIdLength || !ClaimText.IsClean(token.Subject))
         {
-            context.Fail("The token's sub must be a non-empty uid of at most 128 characters.");
+            context.Fail($"The token's sub must be a non-empty uid of at most {User.MaxIdLength} characters, without control characters.");
         }
         else if (!token.TryGetPayloadValue<long>("auth_time", out var authTime))
         {
@@ -163,15 +179,61 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         return true;
     }
 
-    private static string? ReadKeyId(string token)
+    /// <summary>
+    /// The reason a token was refused, as a fixed sentence per kind of failure: the framework's own descriptions
+    /// quote the token's iss and aud.
+    /// </summary>
+    private static string Reason(Exception failure) => failure switch
     {
+        AuthenticationFailureException own => own.Message,
+        SecurityTokenExpiredException => "The token has expired.",
+        SecurityTokenNotYetValidException => "The token is not valid yet (nbf).",
+        SecurityTokenNoExpirationException => "The token has no exp.",
+        SecurityTokenInvalidLifetimeException => "The token's iat is missing or in the future.",
+        SecurityTokenInvalidIssuerException => "The token's iss is not this project's issuer.",
+        SecurityTokenInvalidAudienceException => "The token's aud is not this project.",
+        SecurityTokenSignatureKeyNotFoundException => "The token's kid names no current signing key.",
+        SecurityTokenInvalidSignatureException => "The token's signature is invalid.",
+        _ => "The token could not be validated.",
+    };
+
+    /// <summary>Reads the kid of a token; false unless it is a signed compact JWT the token handler can read.</summary>
+    private static bool TryReadKeyId(string token, out string? kid)
+    {
+        kid = null;
+        if (token.Length > TokenValidationParameters.DefaultMaximumTokenSizeInBytes || !IsSignedCompactJwt(token))
+        {
+            return false;
+        }
+
         try
         {
-            return new JsonWebToken(token).Kid;
+            kid = new JsonWebToken(token).Kid;
+            return true;
         }
-        catch (ArgumentException)
+        catch (Exception)
         {
-            return null;
+            // The parser documents no exception types; whichever it throws, the token is unreadable.
+            return false;
         }
+    }
+
+    /// <summary>
+    /// Three non-empty base64url parts, the only shape of a Firebase ID token: never encrypted (five parts),
+    /// never unsigned (an empty third part).
+    /// </summary>
+    private static bool IsSignedCompactJwt(ReadOnlySpan<char> token)
+    {
+        var parts = 0;
+        foreach (var range in token.Split('.'))
+        {
+            var part = token[range];
+            if (++parts > 3 || part.IsEmpty || part.Length % 4 == 1 || part.ContainsAnyExcept(_base64UrlAlphabet))
+            {
+                return false;
+            }
+        }
+
+        return parts == 3;
     }
 }

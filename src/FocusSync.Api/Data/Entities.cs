@@ -2,6 +2,10 @@ namespace FocusSync.Api.Data;
 
 public sealed class User
 {
+    public const int MaxIdLength = 128;
+    public const int MaxNameLength = 200;
+    public const int MaxEmailLength = 320;
+
     public required string Id { get; init; }
     public string? Name { get; set; }
     public string? Email { get; set; }

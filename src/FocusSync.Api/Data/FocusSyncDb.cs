@@ -15,9 +15,9 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
         modelBuilder.Entity<User>(user =>
         {
             user.ToTable("Users");
-            user.Property(u => u.Id).HasMaxLength(128);
-            user.Property(u => u.Name).HasMaxLength(200);
-            user.Property(u => u.Email).HasMaxLength(320);
+            user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
+            user.Property(u => u.Name).HasMaxLength(User.MaxNameLength);
+            user.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
             user.Property(u => u.TimeZone).HasMaxLength(64);
             user.Property(u => u.ResetTime).HasMaxLength(5);
             user.Property(u => u.WeekStart).HasMaxLength(9);

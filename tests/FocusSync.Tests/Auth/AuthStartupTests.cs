@@ -82,6 +82,33 @@ public sealed class AuthStartupTests
 
         Assert.Contains("Auth:Firebase:SigningKeys:broken", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----")]
+    public async Task AnUnreadableDevelopmentSigningKeyStopsTheStartNamingTheKey(string pem)
+    {
+        var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Development", ["Auth:DevelopmentSigningKey"] = pem };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+
+        Assert.Contains("Auth:DevelopmentSigningKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADevelopmentSigningKeyThatIsOnlyAPublicKeyStopsTheStart()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Development",
+            ["Auth:DevelopmentSigningKey"] = rsa.ExportSubjectPublicKeyInfoPem(),
+        };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+
+        Assert.Contains("Auth:DevelopmentSigningKey", error.Message, StringComparison.Ordinal);
+    }
 }
 
 [CollectionDefinition(nameof(ProcessEnvironmentCollection), DisableParallelization = true)]

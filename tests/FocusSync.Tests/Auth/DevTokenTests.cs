@@ -127,6 +127,19 @@ public sealed class DevTokenTests
         await AssertValidationProblemAsync(response, "uid");
     }
 
+    [Theory]
+    [InlineData("dev\u0000user")]
+    [InlineData("dev\u001buser")]
+    [InlineData("dev\u0085user")]
+    public async Task DevelopmentSignInWithAControlCharacterInTheUidIsAValidationProblem(string uid)
+    {
+        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid });
+
+        await AssertValidationProblemAsync(response, "uid");
+    }
+
     [Fact]
     public async Task DevelopmentSignInAcceptsAUidOf128Characters()
     {

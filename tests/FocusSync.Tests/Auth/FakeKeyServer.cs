@@ -12,9 +12,13 @@ public sealed class FakeKeyServer
     private TimeSpan? _maxAge = TimeSpan.FromHours(6);
     private HttpStatusCode _status = HttpStatusCode.OK;
     private TaskCompletionSource? _gate;
+    private readonly TaskCompletionSource _requested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _requests;
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Completes when the first download request arrives.</summary>
+    public Task Requested => _requested.Task;
 
     public void Publish(Dictionary<string, string> keys, TimeSpan? maxAge)
     {
@@ -49,6 +53,7 @@ public sealed class FakeKeyServer
     private async Task<HttpResponseMessage> RespondAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _requests);
+        _requested.TrySetResult();
         Task? gate;
         Dictionary<string, string> keys;
         TimeSpan? maxAge;

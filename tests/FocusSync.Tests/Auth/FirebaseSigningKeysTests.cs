@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using FocusSync.Api.Auth;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -152,6 +155,33 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     }
 
     [Fact]
+    public async Task ARequestAbortedWhileTheKeysDownloadLogsNoError()
+    {
+        var logs = new JwtBearerLog();
+        await using var app = await AuthTestApp.StartAsync(
+            new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase", ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId },
+            _time,
+            services =>
+            {
+                services.AddHttpClient(FirebaseSigningKeys.HttpClientName).ConfigurePrimaryHttpMessageHandler(_server.CreateHandler);
+                services.AddSingleton<ILoggerProvider>(logs);
+            });
+        var gate = _server.Hold();
+        using var abort = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Get, AuthTestApp.WhoAmIPath);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _first.Mint());
+
+        var sending = app.Client.SendAsync(request, abort.Token);
+        await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10));
+        await abort.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+        var entry = await logs.First.WaitAsync(TimeSpan.FromSeconds(10));
+        gate.SetResult();
+
+        Assert.True(entry.Level < LogLevel.Warning && entry.Exception is null, $"{entry.Level}: {entry.Message} {entry.Exception}");
+    }
+
+    [Fact]
     public async Task ConfiguredSigningKeysReplaceTheDownload()
     {
         await using var app = await AuthTestApp.StartAsync(
@@ -165,5 +195,32 @@ public sealed class FirebaseSigningKeysTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(0, _server.Requests);
+    }
+}
+
+/// <summary>The first entry JwtBearer's handler logs.</summary>
+internal sealed class JwtBearerLog : ILoggerProvider
+{
+    private readonly TaskCompletionSource<(LogLevel Level, string Message, Exception? Exception)> _first =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<(LogLevel Level, string Message, Exception? Exception)> First => _first.Task;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _first);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, TaskCompletionSource<(LogLevel, string, Exception?)> first) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => category == typeof(JwtBearerHandler).FullName;
+
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            first.TrySetResult((logLevel, formatter(state, exception), exception));
     }
 }

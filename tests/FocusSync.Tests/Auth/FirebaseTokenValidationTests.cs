@@ -182,6 +182,86 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("user\u0000one")]
+    [InlineData("user\u0001")]
+    [InlineData("\u007fuser")]
+    [InlineData("user\u009f")]
+    public async Task ATokenWithAControlCharacterInItsSubIsRejected(string sub)
+    {
+        using var response = await _app.GetWhoAmIAsync(_tokens.Mint(sub));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("iss", "https://securetoken.google.com/\u00fcber-projekt")]
+    [InlineData("iss", "https://evil.example/\"quoted\"")]
+    [InlineData("aud", "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8")]
+    [InlineData("aud", "evil-project, error=\"none\"")]
+    public async Task ARejectedTokensClaimsAreNeverEchoedInTheChallengeOrTheProblem(string claim, string value)
+    {
+        var token = _tokens.Mint(payload: p => p[claim] = value);
+
+        using var response = await _app.GetWhoAmIAsync(token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = string.Join(", ", response.Headers.GetValues("WWW-Authenticate"));
+        Assert.True(System.Text.Ascii.IsValid(challenge), challenge);
+        Assert.StartsWith("Bearer error=\"invalid_token\", error_description=\"", challenge, StringComparison.Ordinal);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        foreach (var echoed in new[] { challenge, problem?.Detail ?? "" })
+        {
+            Assert.DoesNotContain(value, echoed, StringComparison.Ordinal);
+            Assert.DoesNotContain("evil", echoed, StringComparison.Ordinal);
+            Assert.DoesNotContain("projekt", echoed, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(claim, problem?.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("expired", "The token has expired.")]
+    [InlineData("nbf in the future", "The token is not valid yet (nbf).")]
+    [InlineData("no exp", "The token has no exp.")]
+    [InlineData("iat in the future", "The token's iat is missing or in the future.")]
+    [InlineData("other issuer", "The token's iss is not this project's issuer.")]
+    [InlineData("other audience", "The token's aud is not this project.")]
+    [InlineData("HS256", "The token's signature is invalid.")]
+    [InlineData("unknown kid", "The token's kid names no current signing key.")]
+    [InlineData("tampered", "The token's signature is invalid.")]
+    [InlineData("unsigned", "The token is not a signed compact JWT")]
+    [InlineData("encrypted", "The token is not a signed compact JWT")]
+    [InlineData("no auth_time", "The token has no auth_time.")]
+    [InlineData("long sub", "The token's sub must be a non-empty uid of at most 128 characters")]
+    public async Task EachRejectionSaysWhyInAFixedSentence(string fault, string reason)
+    {
+        var now = _time.GetUtcNow();
+        var token = fault switch
+        {
+            "expired" => _tokens.Mint(payload: p => p["exp"] = now.AddMinutes(-2).ToUnixTimeSeconds()),
+            "nbf in the future" => _tokens.Mint(payload: p => p["nbf"] = now.AddMinutes(5).ToUnixTimeSeconds()),
+            "no exp" => _tokens.Mint(payload: p => p.Remove("exp")),
+            "iat in the future" => _tokens.Mint(payload: p => p["iat"] = now.AddMinutes(5).ToUnixTimeSeconds()),
+            "other issuer" => _tokens.Mint(payload: p => p["iss"] = "https://securetoken.google.com/another-project"),
+            "other audience" => _tokens.Mint(payload: p => p["aud"] = "another-project"),
+            "HS256" => _tokens.MintHs256WithPublicKeyAsSecret(),
+            "unknown kid" => _tokens.Mint(header: h => h["kid"] = "not-a-published-key"),
+            "tampered" => _tokens.Mint(signature: TokenSignature.Tampered),
+            "unsigned" => _tokens.Mint(signature: TokenSignature.None),
+            "encrypted" => "e30.a.b.c.d",
+            "no auth_time" => _tokens.Mint(payload: p => p.Remove("auth_time")),
+            _ => _tokens.Mint(new string('u', 129)),
+        };
+
+        using var response = await _app.GetWhoAmIAsync(token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.True(response.Headers.WwwAuthenticate.ToString().Contains(reason, StringComparison.Ordinal), response.Headers.WwwAuthenticate.ToString());
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        Assert.Contains(reason, problem?.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ATokenWithASubLongerThan128CharactersIsRejected()
     {

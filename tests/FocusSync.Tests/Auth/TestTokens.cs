@@ -116,6 +116,17 @@ public sealed class TestTokens
         return $"{signingInput}.{Base64Url.EncodeToString(signatureBytes)}";
     }
 
+    /// <summary>A token over exactly these header and payload bytes, RS256-signed with this minter's key.</summary>
+    public string SignRaw(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    {
+        var signingInput = $"{Base64Url.EncodeToString(header)}.{Base64Url.EncodeToString(payload)}";
+        var signature = _rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return $"{signingInput}.{Base64Url.EncodeToString(signature)}";
+    }
+
+    /// <summary>The RS256 header this minter signs with, as JSON bytes.</summary>
+    public byte[] HeaderBytes() => Encoding.UTF8.GetBytes($$"""{"alg":"RS256","kid":"{{KeyId}}","typ":"JWT"}""");
+
     /// <summary>A token signed HS256 with the public key PEM as the secret (the algorithm-confusion attack).</summary>
     public string MintHs256WithPublicKeyAsSecret(string sub = "user-1")
     {
