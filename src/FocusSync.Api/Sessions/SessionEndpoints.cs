@@ -23,7 +23,9 @@ public static class SessionEndpoints
         sessions.MapGet("/", List);
         sessions.MapGet("/{id}", Get);
         sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json")
-            .WithHeaderParameter(IdempotencyHeader, "1 to 200 printable characters: a retry with the same key and body returns the first response.");
+            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
+            .WithHeaderParameter(IdempotencyHeader,
+                $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response.");
         sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
             Act(id, user, changes, Timekeeper.Start, ct));
         sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
@@ -32,6 +34,7 @@ public static class SessionEndpoints
             Act(id, user, changes, Timekeeper.Reset, ct));
         sessions.MapPost("/actions/reset-all", ResetAll);
         sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json")
+            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
             .WithHeaderParameter("If-Match", "The session's ETag (its quoted version) or *: a stale version is a 412.");
         sessions.MapDelete("/{id}", Delete);
         return app;
@@ -99,7 +102,7 @@ public static class SessionEndpoints
         }
 
         fields.OnlyAllow("title", "groupId", "noGoal", "initialDuration", "dailyGoalMinutes");
-        var title = fields.String("title", 1, 200, required: true);
+        var title = fields.String("title", StoredText.SessionTitle, required: true);
         var groupId = fields.Long("groupId", required: false);
         var noGoal = fields.Bool("noGoal", required: false) ?? false;
         int? duration = null, goal = null;
@@ -117,9 +120,9 @@ public static class SessionEndpoints
         }
 
         var key = request.Headers[IdempotencyHeader].ToString();
-        if (request.Headers.ContainsKey(IdempotencyHeader) && (key.Length is 0 or > 200 || key.Any(char.IsControl)))
+        if (request.Headers.ContainsKey(IdempotencyHeader) && !StoredText.IsValidIdempotencyKey(key))
         {
-            fields.Fail(IdempotencyHeader, "The Idempotency-Key header must be 1 to 200 printable characters.");
+            fields.Fail(IdempotencyHeader, $"The Idempotency-Key header must be {StoredText.IdempotencyKeyDescription}.");
         }
 
         if (!fields.IsValid)
@@ -194,7 +197,7 @@ public static class SessionEndpoints
             fields.Fail(name, $"'{name}' cannot be null.");
         }
 
-        var title = fields.String("title", 1, 200, required: false);
+        var title = fields.String("title", StoredText.SessionTitle, required: false);
         var ungroup = fields.IsNull("groupId");
         var groupId = fields.Long("groupId", required: false);
         var goal = fields.Int("dailyGoalMinutes", 1, 1440, required: false);
