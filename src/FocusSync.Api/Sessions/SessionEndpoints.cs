@@ -25,7 +25,8 @@ public static class SessionEndpoints
         sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json")
             .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
             .WithHeaderParameter(IdempotencyHeader,
-                $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response.");
+                $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response "
+                + "while the key is kept (Idempotency:Retention); after that the key is new again.");
         sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
             Act(id, user, changes, Timekeeper.Start, ct));
         sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
@@ -93,7 +94,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<JsonOptions> json,
-        IOptions<LimitOptions> limits, CancellationToken ct)
+        IOptions<LimitOptions> limits, IOptions<IdempotencyOptions> idempotency, CancellationToken ct)
     {
         var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
         if (fields is null)
@@ -133,7 +134,8 @@ public static class SessionEndpoints
         var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fields.Canonical)));
         return await changes.ApplyAsync<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {
-            if (key.Length > 0 && await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) is { } earlier)
+            var earlier = key.Length > 0 ? await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) : null;
+            if (earlier is not null && !idempotency.Value.IsExpired(earlier.CreatedAtMs, ctx.NowMs))
             {
                 return earlier.BodyHash == bodyHash
                     ? TypedResults.Created(Location(earlier.SessionId), JsonSerializer.Deserialize<SessionDto>(earlier.ResponseJson, json.Value.SerializerOptions)!)
@@ -162,15 +164,12 @@ public static class SessionEndpoints
             var dto = ctx.ToDto(row, timer);
             if (key.Length > 0)
             {
-                ctx.Db.IdempotentRequests.Add(new IdempotentRequest
-                {
-                    UserId = ctx.User.Id,
-                    Key = key,
-                    BodyHash = bodyHash,
-                    SessionId = row.Id,
-                    ResponseJson = JsonSerializer.Serialize(dto, json.Value.SerializerOptions),
-                    CreatedAtMs = ctx.NowMs,
-                });
+                // An expired key's record is reused: the key now stands for this creation.
+                var record = earlier ?? ctx.Db.IdempotentRequests.Add(new IdempotentRequest { UserId = ctx.User.Id, Key = key }).Entity;
+                record.BodyHash = bodyHash;
+                record.SessionId = row.Id;
+                record.ResponseJson = JsonSerializer.Serialize(dto, json.Value.SerializerOptions);
+                record.CreatedAtMs = ctx.NowMs;
             }
 
             return TypedResults.Created(Location(row.Id), dto);

@@ -76,6 +76,8 @@ namespace FocusSync.Api.Data.Migrations.Postgres
 
                     b.HasKey("UserId", "Key");
 
+                    b.HasIndex("CreatedAtMs");
+
                     b.ToTable("IdempotentRequests", (string)null);
                 });
 

@@ -69,6 +69,8 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
 
                     b.HasKey("UserId", "Key");
 
+                    b.HasIndex("CreatedAtMs");
+
                     b.ToTable("IdempotentRequests", (string)null);
                 });
 
