@@ -25,7 +25,7 @@ public sealed record TextRule(int MinLength, int MaxLength, bool MultiLine = fal
     /// <summary>The rule in words, for error messages and the API description.</summary>
     public string Description =>
         (MinLength > 0 ? $"{MinLength} to {MaxLength} characters with at least one visible character" : $"at most {MaxLength} characters")
-        + (MultiLine ? "; no control characters but tab, line feed and carriage return" : "; no control characters");
+        + (MultiLine ? "; no control characters but tab, line feed and carriage return" : "; one line, no control characters");
 
     /// <summary>Why <paramref name="text"/> cannot be stored in <paramref name="field"/>, or null when it can.</summary>
     public string? Problem(string field, string text)
@@ -36,6 +36,11 @@ public sealed record TextRule(int MinLength, int MaxLength, bool MultiLine = fal
             if (char.IsControl(c) && !(MultiLine && c is '\t' or '\n' or '\r'))
             {
                 return $"'{field}' contains the control character U+{(int)c:X4}; it must be {Description}.";
+            }
+
+            if (!MultiLine && c is '\u2028' or '\u2029')
+            {
+                return $"'{field}' contains the line break U+{(int)c:X4}; it must be {Description}.";
             }
         }
 
