@@ -1,12 +1,15 @@
+using System.Collections.Concurrent;
 using System.Net;
 using FocusSync.Api.Data;
 using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FocusSync.Tests.Hardening;
 
@@ -43,7 +46,8 @@ public sealed class CommitRetryTests
     {
         await using var app = await HardeningKit.StartAsync(db);
         var saves = new BreakingSaves();
-        await using var broken = WithSaves(app, saves);
+        var errors = new ErrorLog();
+        await using var broken = WithSaves(app, saves, errors);
         var uid = FocusSyncApp.NewUserId();
         using var client = ClientFor(app, broken, uid);
         var id = await client.CreateSessionIdAsync();
@@ -54,6 +58,7 @@ public sealed class CommitRetryTests
 
         await HardeningKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
         Assert.Equal(1, saves.Broken);
+        Assert.Single(errors.Entries);
         saves.Break(null);
         Assert.Equal(before.GetRawText(), (await client.GetSessionAsync(id)).GetRawText());
     }
@@ -64,7 +69,7 @@ public sealed class CommitRetryTests
     {
         await using var app = await HardeningKit.StartAsync(db);
         var saves = new BreakingSaves();
-        await using var racing = WithSaves(app, saves);
+        await using var racing = WithSaves(app, saves, new ErrorLog());
         using var client = ClientFor(app, racing, FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
@@ -93,18 +98,49 @@ public sealed class CommitRetryTests
         Assert.Equal(6, groups.GetProperty("groups").GetArrayLength());
     }
 
-    private static WebApplicationFactory<Program> WithSaves(FocusSyncApp app, BreakingSaves saves) =>
-        app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
-        {
-            services.ConfigureDbContext<SqliteFocusSyncDb>(o => o.AddInterceptors(saves));
-            services.ConfigureDbContext<PostgresFocusSyncDb>(o => o.AddInterceptors(saves));
-        }));
+    private static WebApplicationFactory<Program> WithSaves(FocusSyncApp app, BreakingSaves saves, ErrorLog errors) =>
+        app.WithWebHostBuilder(b => b
+            .ConfigureLogging(l => l.AddProvider(errors))
+            .ConfigureTestServices(services =>
+            {
+                services.ConfigureDbContext<SqliteFocusSyncDb>(o => o.AddInterceptors(saves));
+                services.ConfigureDbContext<PostgresFocusSyncDb>(o => o.AddInterceptors(saves));
+            }));
 
     private static HttpClient ClientFor(FocusSyncApp app, WebApplicationFactory<Program> factory, string uid)
     {
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(uid));
         return client;
+    }
+
+    /// <summary>Every entry logged at Error or above.</summary>
+    private sealed class ErrorLog : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, ConcurrentQueue<string> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(
+                LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    entries.Enqueue($"{category}: {formatter(state, exception)}");
+                }
+            }
+        }
     }
 
     /// <summary>Breaks the next saves of a change to a session in the chosen way, and counts how often it did.</summary>
