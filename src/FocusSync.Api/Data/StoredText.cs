@@ -8,7 +8,7 @@ namespace FocusSync.Api.Data;
 /// an emoji with its modifiers or a letter with its accents — as the contract's "characters" means. The same
 /// rule validates requests, words the errors and the API description, and sizes the column.
 /// </summary>
-public sealed record TextRule(int MinLength, int MaxLength, bool MultiLine = false)
+public sealed record TextRule(int MinLength, int MaxLength)
 {
     /// <summary>
     /// UTF-16 code units the column holds per character. A text element has no size limit of its own (a letter
@@ -25,7 +25,7 @@ public sealed record TextRule(int MinLength, int MaxLength, bool MultiLine = fal
     /// <summary>The rule in words, for error messages and the API description.</summary>
     public string Description =>
         (MinLength > 0 ? $"{MinLength} to {MaxLength} characters with at least one visible character" : $"at most {MaxLength} characters")
-        + (MultiLine ? "; no control characters but tab, line feed and carriage return" : "; one line, no control characters");
+        + "; no control characters but tab, line feed and carriage return";
 
     /// <summary>Why <paramref name="text"/> cannot be stored in <paramref name="field"/>, or null when it can.</summary>
     public string? Problem(string field, string text)
@@ -33,14 +33,10 @@ public sealed record TextRule(int MinLength, int MaxLength, bool MultiLine = fal
         foreach (var c in text)
         {
             // PostgreSQL cannot store U+0000 at all; the other control characters are refused alike on every database.
-            if (char.IsControl(c) && !(MultiLine && c is '\t' or '\n' or '\r'))
+            // Tab and line breaks are text a person may paste (and the CSV export quotes), so they stay.
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
             {
                 return $"'{field}' contains the control character U+{(int)c:X4}; it must be {Description}.";
-            }
-
-            if (!MultiLine && c is '\u2028' or '\u2029')
-            {
-                return $"'{field}' contains the line break U+{(int)c:X4}; it must be {Description}.";
             }
         }
 
@@ -75,7 +71,7 @@ public static class StoredText
 {
     public static readonly TextRule SessionTitle = new(1, 200);
     public static readonly TextRule GroupName = new(1, 100);
-    public static readonly TextRule GroupDescription = new(0, 1000, MultiLine: true);
+    public static readonly TextRule GroupDescription = new(0, 1000);
 
     /// <summary>
     /// An Idempotency-Key travels in a header and is compared as sent, so it is plain printable ASCII

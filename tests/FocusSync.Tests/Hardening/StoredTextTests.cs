@@ -23,14 +23,10 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
             ("PATCH", "/sessions/{session}", """{"title":"\u0000"}""", "title", "U+0000"),
             ("POST", "/sessions", $$"""{"title":"bell\u0007",{{Countdown}}}""", "title", "U+0007"),
             ("POST", "/sessions", $$"""{"title":"\u001b[31mred",{{Countdown}}}""", "title", "U+001B"),
-            ("POST", "/sessions", $$"""{"title":"two\nlines",{{Countdown}}}""", "title", "U+000A"),
             ("PATCH", "/sessions/{session}", """{"title":"del\u007f"}""", "title", "U+007F"),
             ("PATCH", "/sessions/{session}", """{"title":"next\u0085line"}""", "title", "U+0085"),
-            ("PATCH", "/sessions/{session}", """{"title":"two\u2028lines"}""", "title", "U+2028"),
             ("POST", "/groups", """{"name":"a\u0000"}""", "name", "U+0000"),
             ("PATCH", "/groups/{group}", """{"name":"\u0000x"}""", "name", "U+0000"),
-            ("PATCH", "/groups/{group}", """{"name":"tab\tname"}""", "name", "U+0009"),
-            ("PATCH", "/groups/{group}", """{"name":"new\u2029paragraph"}""", "name", "U+2029"),
             ("POST", "/groups", """{"name":"ok","description":"line\u0000"}""", "description", "U+0000"),
             ("PATCH", "/groups/{group}", """{"description":"\u0000"}""", "description", "U+0000"),
             ("PATCH", "/groups/{group}", """{"description":"form\ffeed"}""", "description", "U+000C"),
@@ -50,7 +46,7 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
 
     [SkippableTheory]
     [MemberData(nameof(UnstorableText))]
-    public async Task TextWithAControlCharacterOrALineBreakWhereNoneBelongsIsA400NamingTheFieldOnEveryDatabase(
+    public async Task TextWithAControlCharacterIsA400NamingTheFieldOnEveryDatabase(
         Db db, string method, string path, string body, string field, string refused)
     {
         var app = await apps.ForAsync(db);
@@ -84,17 +80,19 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
 
     [SkippableTheory]
     [ClassData(typeof(Databases))]
-    public async Task ADescriptionKeepsTabsAndLineBreaks(Db db)
+    public async Task TextKeepsTabsAndLineBreaks(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        const string description = "first line\r\n\tindented\nnext\u2028last";
+        const string text = "first line\r\n\tindented\nnext\u2028last";
 
-        var group = await client.PostAsJsonAsync("/groups", new { name = "Notes", description }).ExpectAsync(HttpStatusCode.Created);
+        var session = await client.CreateSessionAsync(new { title = text, initialDuration = 60, dailyGoalMinutes = 1 });
+        await client.PostAsJsonAsync("/groups", new { name = text, description = text }).ExpectAsync(HttpStatusCode.Created);
 
-        Assert.Equal(description, group.Str("description"));
-        var listed = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(description, listed.GetProperty("groups")[0].Str("description"));
+        Assert.Equal(text, (await client.GetSessionAsync(session.Id())).Str("title"));
+        var group = (await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK)).GetProperty("groups")[0];
+        Assert.Equal(text, group.Str("name"));
+        Assert.Equal(text, group.Str("description"));
     }
 
     [SkippableTheory]
