@@ -20,7 +20,7 @@ public static class Problems
             listed[shown] = listed.TryGetValue(shown, out var earlier) ? [.. earlier, .. texts] : texts;
         }
 
-        var omitted = errors.Count - Math.Min(errors.Count, MaxListedFields);
+        var omitted = Math.Max(0, errors.Count - MaxListedFields);
         var detail = "The request has invalid fields: " + string.Join(", ", listed.Keys)
             + (omitted > 0 ? $", and {omitted} more not listed (a problem lists at most {MaxListedFields})." : ".");
         return TypedResults.ValidationProblem(
