@@ -3,6 +3,7 @@ using System.Data.Common;
 using FocusSync.Api.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Data;
@@ -49,7 +50,11 @@ public static class DataSetup
                 QuietConflicts(o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability)));
         }
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<UserChanges>();
+        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<IdempotencyPruner>();
         builder.Services.AddHealthChecks().AddDbContextCheck<FocusSyncDb>("database", tags: [HealthSetup.ReadyTag]);
         return builder;
     }

@@ -65,13 +65,16 @@ public sealed class TaskDailyTime
     public int? GoalMinutes { get; set; }
 }
 
-/// <summary>The first response to a POST /sessions carrying an Idempotency-Key.</summary>
+/// <summary>
+/// The first response to a POST /sessions carrying an Idempotency-Key; once expired
+/// (<see cref="IdempotencyOptions.Retention"/>) the key is new again and the row is reused or pruned.
+/// </summary>
 public sealed class IdempotentRequest
 {
     public required string UserId { get; init; }
     public required string Key { get; init; }
-    public required string BodyHash { get; init; }
-    public long SessionId { get; init; }
-    public required string ResponseJson { get; init; }
-    public long CreatedAtMs { get; init; }
+    public string BodyHash { get; set; } = "";
+    public long SessionId { get; set; }
+    public string ResponseJson { get; set; } = "";
+    public long CreatedAtMs { get; set; }
 }

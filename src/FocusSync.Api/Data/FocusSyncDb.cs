@@ -28,8 +28,8 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
         modelBuilder.Entity<Group>(group =>
         {
             group.ToTable("Groups");
-            group.Property(g => g.Name).HasMaxLength(100);
-            group.Property(g => g.Description).HasMaxLength(1000);
+            group.Property(g => g.Name).HasMaxLength(StoredText.GroupName.MaxUnits);
+            group.Property(g => g.Description).HasMaxLength(StoredText.GroupDescription.MaxUnits);
             group.HasOne<User>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
             group.HasIndex(g => g.UserId);
         });
@@ -45,7 +45,7 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
                     "(\"RunStartedAtMs\" IS NULL AND \"TargetMs\" IS NULL) OR (\"RunStartedAtMs\" IS NOT NULL AND \"DeletedAtMs\" IS NULL)");
                 t.HasCheckConstraint("CK_Sessions_FocusMs", "\"FocusMs\" >= 0");
             });
-            session.Property(s => s.Title).HasMaxLength(200);
+            session.Property(s => s.Title).HasMaxLength(StoredText.SessionTitle.MaxUnits);
             session.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
             session.HasOne<Group>().WithMany().HasForeignKey(s => s.GroupId).OnDelete(DeleteBehavior.SetNull);
             session.HasIndex(s => new { s.UserId, s.DeletedAtMs });
@@ -65,7 +65,8 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
         {
             request.ToTable("IdempotentRequests");
             request.HasKey(r => new { r.UserId, r.Key });
-            request.Property(r => r.Key).HasMaxLength(200);
+            request.Property(r => r.Key).HasMaxLength(StoredText.IdempotencyKeyMaxLength);
+            request.HasIndex(r => r.CreatedAtMs);
             request.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }

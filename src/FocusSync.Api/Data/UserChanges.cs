@@ -5,9 +5,11 @@ using FocusSync.Api.Realtime;
 using FocusSync.Api.Sessions;
 using FocusSync.Api.Users;
 using FocusSync.Api.Timekeeping;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using NodaTime.Text;
+using Npgsql;
 
 namespace FocusSync.Api.Data;
 
@@ -25,6 +27,13 @@ public sealed class UserChanges(
 {
     private const int MaxAttempts = 20;
     private const int CreditRowsPerStatement = 1_000;
+
+    private enum Failure
+    {
+        Other,
+        Conflict,
+        ConstraintViolation,
+    }
 
     public async Task<T> ApplyAsync<T>(
         UserIdentity identity, Func<UserContext, Task<T>> action, CancellationToken cancellationToken = default)
@@ -74,8 +83,15 @@ public sealed class UserChanges(
 
                 return result;
             }
-            catch (DbUpdateException) when (attempt < MaxAttempts)
+            catch (Exception ex) when (attempt < MaxAttempts && Classify(ex) is not Failure.Other)
             {
+                // The transaction must end before the user's row can be read again (PostgreSQL refuses any statement in a failed one).
+                await context.DisposeTransactionAsync();
+                if (Classify(ex) is Failure.ConstraintViolation && !await context.WasOvertakenAsync(cancellationToken))
+                {
+                    throw;
+                }
+
                 // Another request of this user committed first (or created the user first): start again from its state.
                 logger.LogDebug("Retrying a change of a user after a concurrent commit (attempt {Attempt})", attempt);
             }
@@ -85,6 +101,25 @@ public sealed class UserChanges(
             }
         }
     }
+
+    /// <summary>
+    /// What a failed attempt says about trying again. The loop exists for lost races between changes of one user:
+    /// the seq check (a concurrency exception), and what the databases answer to two transactions colliding —
+    /// PostgreSQL's serialization failure and deadlock, SQLite's busy and locked. A constraint violation is a lost
+    /// race only when another change of the user committed since the attempt loaded (it inserted the same user or
+    /// idempotency key, deleted the group the attempt used, or deleted the session it changed); otherwise it is a
+    /// fault that no retry would mend. Anything else fails the request at once.
+    /// </summary>
+    private static Failure Classify(Exception exception) => exception switch
+    {
+        DbUpdateConcurrencyException => Failure.Conflict,
+        DbUpdateException { InnerException: { } inner } => Classify(inner),
+        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => Failure.Conflict,
+        PostgresException { SqlState: var state } when state.StartsWith("23", StringComparison.Ordinal) => Failure.ConstraintViolation,
+        SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED } => Failure.Conflict,
+        SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_CONSTRAINT } => Failure.ConstraintViolation,
+        _ => Failure.Other,
+    };
 
     /// <summary>
     /// Loads the user and their live sessions in one round trip. An attempt after a lost race loads holding the
@@ -195,6 +230,7 @@ public sealed class UserContext
     private readonly Dictionary<long, (Session Row, SessionTimer Timer)> _sessions = [];
     private readonly Dictionary<long, Group> _groups = [];
     private readonly long _committedSeq;
+    private readonly bool _newUser;
     private WriteLock? _writeLock;
 
     internal UserContext(FocusSyncDb db, User user, List<Session> sessions, long nowMs, WriteLock? writeLock)
@@ -203,6 +239,7 @@ public sealed class UserContext
         _writeLock = writeLock;
         User = user;
         _committedSeq = user.Seq;
+        _newUser = db.Entry(user).State == EntityState.Added;
         NowMs = nowMs;
         Timers = new UserTimers(
             new UserClock
@@ -238,6 +275,13 @@ public sealed class UserContext
         == _committedSeq;
 
     public UserDto UserDto => UserDto.From(User, Timers.Clock, NowMs);
+
+    /// <summary>Whether another request created this user, or committed a change of theirs, since this context was loaded.</summary>
+    internal async Task<bool> WasOvertakenAsync(CancellationToken cancellationToken)
+    {
+        var seq = await _db.Users.AsNoTracking().Where(u => u.Id == User.Id).Select(u => (long?)u.Seq).SingleOrDefaultAsync(cancellationToken);
+        return _newUser ? seq is not null : seq != _committedSeq;
+    }
 
     public IEnumerable<(Session Row, SessionTimer Timer)> LiveSessions =>
         _sessions.Values.Where(s => !s.Timer.Deleted).OrderBy(s => s.Row.Id);

@@ -6,7 +6,8 @@ namespace FocusSync.Api.Data;
 
 /// <summary>
 /// A write transaction, and on SQLite this process's turn to write. Taken for a user, it also holds that
-/// user's row, so that nobody else commits a change of theirs until this one commits or rolls back.
+/// user's row, so that nobody else commits a change of theirs until this one commits or rolls back; taken
+/// for no user (housekeeping), it is only the transaction and the turn.
 /// </summary>
 internal sealed class WriteLock : IAsyncDisposable
 {
@@ -20,7 +21,7 @@ internal sealed class WriteLock : IAsyncDisposable
         _writer = writer;
     }
 
-    public static async Task<WriteLock> AcquireAsync(FocusSyncDb db, string userId, CancellationToken cancellationToken)
+    public static async Task<WriteLock> AcquireAsync(FocusSyncDb db, string? userId, CancellationToken cancellationToken)
     {
         SemaphoreSlim? writer = null;
         if (db.Database.IsSqlite())
@@ -36,7 +37,7 @@ internal sealed class WriteLock : IAsyncDisposable
         try
         {
             transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (writer is null)
+            if (writer is null && userId is not null)
             {
                 await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Users\" WHERE \"Id\" = {userId} FOR UPDATE", cancellationToken);
             }

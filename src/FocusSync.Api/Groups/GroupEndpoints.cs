@@ -20,8 +20,9 @@ public static class GroupEndpoints
     {
         var groups = app.MapGroup("/groups").RequireAuthorization().WithTags("Groups");
         groups.MapGet("/", List);
-        groups.MapPost("/", Create).Accepts<GroupRequest>("application/json");
-        groups.MapPatch("/{id}", Edit).Accepts<GroupRequest>("application/json");
+        var fields = $"'name': {StoredText.GroupName.Description}. 'description': {StoredText.GroupDescription.Description}.";
+        groups.MapPost("/", Create).Accepts<GroupRequest>("application/json").WithDescription(fields);
+        groups.MapPatch("/{id}", Edit).Accepts<GroupRequest>("application/json").WithDescription(fields);
         groups.MapDelete("/{id}", Delete);
         return app;
     }
@@ -44,8 +45,8 @@ public static class GroupEndpoints
         }
 
         fields.OnlyAllow("name", "description");
-        var name = fields.String("name", 1, 100, required: true);
-        var description = fields.String("description", 0, 1000, required: false) ?? "";
+        var name = fields.String("name", StoredText.GroupName, required: true);
+        var description = fields.String("description", StoredText.GroupDescription, required: false) ?? "";
         if (!fields.IsValid)
         {
             return Problems.Invalid(fields.Errors);
@@ -87,8 +88,8 @@ public static class GroupEndpoints
             fields.Fail("name", "'name' cannot be null.");
         }
 
-        var name = fields.String("name", 1, 100, required: false);
-        var description = fields.IsNull("description") ? "" : fields.String("description", 0, 1000, required: false);
+        var name = fields.String("name", StoredText.GroupName, required: false);
+        var description = fields.IsNull("description") ? "" : fields.String("description", StoredText.GroupDescription, required: false);
         if (!fields.IsValid)
         {
             return Problems.Invalid(fields.Errors);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FocusSync.Api.Data;
 
 namespace FocusSync.Api.Http;
 
@@ -60,7 +61,7 @@ public sealed class JsonFields
             }
             catch (InvalidOperationException)
             {
-                return new() { [name] = [$"'{name}' holds text that is not valid Unicode."] };
+                return new() { [name] = [$"'{Problems.FieldName(name)}' holds text that is not valid Unicode."] };
             }
         }
 
@@ -110,12 +111,13 @@ public sealed class JsonFields
         {
             if (!allowed.Contains(name, StringComparer.Ordinal))
             {
-                Fail(name, $"'{name}' cannot be set here; allowed fields: {string.Join(", ", allowed)}.");
+                Fail(name, $"'{Problems.FieldName(name)}' cannot be set here; allowed fields: {string.Join(", ", allowed)}.");
             }
         }
     }
 
-    public string? String(string name, int minLength, int maxLength, bool required)
+    /// <summary>A string that <paramref name="rule"/> lets every database store, or null after recording why not.</summary>
+    public string? String(string name, TextRule rule, bool required)
     {
         if (!Present(name, required))
         {
@@ -127,10 +129,12 @@ public sealed class JsonFields
             return Fail<string>(name, $"'{name}' must be a string.");
         }
 
-        return text.Length < minLength || text.Length > maxLength || (minLength > 0 && string.IsNullOrWhiteSpace(text))
-            ? Fail<string>(name, $"'{name}' must be {minLength} to {maxLength} characters{(minLength > 0 ? " and not blank" : "")}.")
-            : text;
+        return rule.Problem(name, text) is { } problem ? Fail<string>(name, problem) : text;
     }
+
+    /// <summary>A string of <paramref name="minLength"/> to <paramref name="maxLength"/> UTF-16 code units, for identifiers and codes.</summary>
+    public string? String(string name, int minLength, int maxLength, bool required) =>
+        String(name, new TextRule(minLength, maxLength) { UnitsPerCharacter = 1 }, required);
 
     public int? Int(string name, int min, int max, bool required)
     {

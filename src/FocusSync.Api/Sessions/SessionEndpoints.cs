@@ -23,7 +23,10 @@ public static class SessionEndpoints
         sessions.MapGet("/", List);
         sessions.MapGet("/{id}", Get);
         sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json")
-            .WithHeaderParameter(IdempotencyHeader, "1 to 200 printable characters: a retry with the same key and body returns the first response.");
+            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
+            .WithHeaderParameter(IdempotencyHeader,
+                $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response "
+                + "while the key is kept (Idempotency:Retention); after that the key is new again.");
         sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
             Act(id, user, changes, Timekeeper.Start, ct));
         sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
@@ -32,6 +35,7 @@ public static class SessionEndpoints
             Act(id, user, changes, Timekeeper.Reset, ct));
         sessions.MapPost("/actions/reset-all", ResetAll);
         sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json")
+            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
             .WithHeaderParameter("If-Match", "The session's ETag (its quoted version) or *: a stale version is a 412.");
         sessions.MapDelete("/{id}", Delete);
         return app;
@@ -90,7 +94,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<JsonOptions> json,
-        IOptions<LimitOptions> limits, CancellationToken ct)
+        IOptions<LimitOptions> limits, IOptions<IdempotencyOptions> idempotency, CancellationToken ct)
     {
         var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
         if (fields is null)
@@ -99,7 +103,7 @@ public static class SessionEndpoints
         }
 
         fields.OnlyAllow("title", "groupId", "noGoal", "initialDuration", "dailyGoalMinutes");
-        var title = fields.String("title", 1, 200, required: true);
+        var title = fields.String("title", StoredText.SessionTitle, required: true);
         var groupId = fields.Long("groupId", required: false);
         var noGoal = fields.Bool("noGoal", required: false) ?? false;
         int? duration = null, goal = null;
@@ -117,9 +121,9 @@ public static class SessionEndpoints
         }
 
         var key = request.Headers[IdempotencyHeader].ToString();
-        if (request.Headers.ContainsKey(IdempotencyHeader) && (key.Length is 0 or > 200 || key.Any(char.IsControl)))
+        if (request.Headers.ContainsKey(IdempotencyHeader) && !StoredText.IsValidIdempotencyKey(key))
         {
-            fields.Fail(IdempotencyHeader, "The Idempotency-Key header must be 1 to 200 printable characters.");
+            fields.Fail(IdempotencyHeader, $"The Idempotency-Key header must be {StoredText.IdempotencyKeyDescription}.");
         }
 
         if (!fields.IsValid)
@@ -130,7 +134,8 @@ public static class SessionEndpoints
         var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fields.Canonical)));
         return await changes.ApplyAsync<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {
-            if (key.Length > 0 && await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) is { } earlier)
+            var earlier = key.Length > 0 ? await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) : null;
+            if (earlier is not null && !idempotency.Value.IsExpired(earlier.CreatedAtMs, ctx.NowMs))
             {
                 return earlier.BodyHash == bodyHash
                     ? TypedResults.Created(Location(earlier.SessionId), JsonSerializer.Deserialize<SessionDto>(earlier.ResponseJson, json.Value.SerializerOptions)!)
@@ -159,15 +164,12 @@ public static class SessionEndpoints
             var dto = ctx.ToDto(row, timer);
             if (key.Length > 0)
             {
-                ctx.Db.IdempotentRequests.Add(new IdempotentRequest
-                {
-                    UserId = ctx.User.Id,
-                    Key = key,
-                    BodyHash = bodyHash,
-                    SessionId = row.Id,
-                    ResponseJson = JsonSerializer.Serialize(dto, json.Value.SerializerOptions),
-                    CreatedAtMs = ctx.NowMs,
-                });
+                // An expired key's record is reused: the key now stands for this creation.
+                var record = earlier ?? ctx.Db.IdempotentRequests.Add(new IdempotentRequest { UserId = ctx.User.Id, Key = key }).Entity;
+                record.BodyHash = bodyHash;
+                record.SessionId = row.Id;
+                record.ResponseJson = JsonSerializer.Serialize(dto, json.Value.SerializerOptions);
+                record.CreatedAtMs = ctx.NowMs;
             }
 
             return TypedResults.Created(Location(row.Id), dto);
@@ -194,7 +196,7 @@ public static class SessionEndpoints
             fields.Fail(name, $"'{name}' cannot be null.");
         }
 
-        var title = fields.String("title", 1, 200, required: false);
+        var title = fields.String("title", StoredText.SessionTitle, required: false);
         var ungroup = fields.IsNull("groupId");
         var groupId = fields.Long("groupId", required: false);
         var goal = fields.Int("dailyGoalMinutes", 1, 1440, required: false);

@@ -32,13 +32,13 @@ namespace FocusSync.Api.Data.Migrations.Postgres
 
                     b.Property<string>("Description")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
+                        .HasMaxLength(800)
+                        .HasColumnType("character varying(800)");
 
                     b.Property<string>("UserId")
                         .IsRequired()
@@ -75,6 +75,8 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("UserId", "Key");
+
+                    b.HasIndex("CreatedAtMs");
 
                     b.ToTable("IdempotentRequests", (string)null);
                 });
@@ -122,8 +124,8 @@ namespace FocusSync.Api.Data.Migrations.Postgres
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasMaxLength(1600)
+                        .HasColumnType("character varying(1600)");
 
                     b.Property<string>("UserId")
                         .IsRequired()

@@ -25,12 +25,12 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
 
                     b.Property<string>("Description")
                         .IsRequired()
-                        .HasMaxLength(1000)
+                        .HasMaxLength(8000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(100)
+                        .HasMaxLength(800)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
@@ -68,6 +68,8 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("UserId", "Key");
+
+                    b.HasIndex("CreatedAtMs");
 
                     b.ToTable("IdempotentRequests", (string)null);
                 });
@@ -113,7 +115,7 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(200)
+                        .HasMaxLength(1600)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
