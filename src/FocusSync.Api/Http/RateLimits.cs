@@ -47,8 +47,9 @@ public static class RateLimits
         {
             var limits = configured.Value;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsHealth(context)
-                ? RateLimitPartition.GetNoLimiter(HealthPolicy)
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                IsHealth(context) ? RateLimitPartition.GetNoLimiter(HealthPolicy)
+                : IsSignedInHubRequest(context) ? RateLimitPartition.GetNoLimiter(BrowserSecurity.HubPathPrefix)
                 : TokenBucket(PartitionKey(context), limits.PermitsPerSecond, limits.Burst));
             limiter.AddPolicy(HealthPolicy, context =>
                 TokenBucket("ip:" + RemoteAddress(context), limits.HealthPermitsPerSecond, limits.HealthBurst));
@@ -70,6 +71,13 @@ public static class RateLimits
             : "ip:" + RemoteAddress(context);
 
     private static string RemoteAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>
+    /// A signed-in user's hub requests are bounded by the hub's own gate (new connections per user and address),
+    /// since long polls would spend the REST budget; anonymous ones share their address's bucket like any request.
+    /// </summary>
+    private static bool IsSignedInHubRequest(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(BrowserSecurity.HubPathPrefix) && context.User.Identity?.IsAuthenticated == true;
 
     private static bool IsHealth(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == HealthPolicy;

@@ -55,8 +55,8 @@ public static class RealtimeSetup
     {
         var realtime = app.ServiceProvider.GetRequiredService<IOptions<RealtimeOptions>>().Value;
         var gate = app.ServiceProvider.GetRequiredService<HubGate>();
-        // Long polls would spend the user's request budget, so the hub is outside the request rate limit; the
-        // gate limits new connections instead (and the connection cap the established ones).
+        // A signed-in user's hub requests are outside the request rate limit (long polls would spend its budget);
+        // the gate limits their new connections instead, and the connection cap the established ones.
         app.MapHub<SessionsHub>(HubPath, dispatcher =>
         {
             // Bounded both ways: little comes in (clients only listen), and a client that stops reading
@@ -66,7 +66,7 @@ public static class RealtimeSetup
             dispatcher.TransportSendTimeout = realtime.SendTimeout;
             // Version 0 uses the public connection id as the connection token; version 1 keeps the token private.
             dispatcher.MinimumProtocolVersion = 1;
-        }).DisableRateLimiting().Add(gate.Guard);
+        }).Add(gate.Guard);
         return app;
     }
 }

@@ -80,6 +80,34 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task AnonymousHubRequestsAreLimitedByAddressWhileASignedInUsersHubRequestsAreNot()
+    {
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?>
+        {
+            ["RateLimits:PermitsPerSecond"] = "1",
+            ["RateLimits:Burst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var anonymous = app.CreateClient();
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
+
+        var anonymousStatuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3 * Burst; i++)
+        {
+            using var response = await anonymous.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null);
+            anonymousStatuses.Add(response.StatusCode);
+        }
+
+        Assert.All(anonymousStatuses.Take(Burst), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Contains(HttpStatusCode.TooManyRequests, anonymousStatuses);
+        // More than the request bucket holds, fewer than the hub's own limit of pending connections per user.
+        for (var i = 0; i < Burst + 5; i++)
+        {
+            using var negotiated = await user.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null);
+            Assert.Equal(HttpStatusCode.OK, negotiated.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task TheDefaultLimitsLetABurstOfFortyConcurrentActionsThrough()
     {
         // The shipped defaults (appsettings.json), stated here so a test factory's own settings cannot hide them.
