@@ -20,6 +20,13 @@ public sealed class ServiceUser(string uid, string token, long sessionId)
     {
         ["RateLimits__PermitsPerSecond"] = "100000",
         ["RateLimits__Burst"] = "100000",
+        // Benchmarks open thousands of hub connections from one address, most of them for few users.
+        ["Realtime__NewConnectionBurstPerUser"] = "100000",
+        ["Realtime__NewConnectionsPerMinutePerUser"] = "100000",
+        ["Realtime__NewConnectionBurstPerAddress"] = "1000000",
+        ["Realtime__NewConnectionsPerMinutePerAddress"] = "1000000",
+        ["Realtime__MaxPendingConnectionsPerUser"] = "10000",
+        ["Realtime__MaxPendingConnectionsPerAddress"] = "1000000",
     };
 
     /// <summary>One HttpClient for many concurrent requests: a connection per request in flight.</summary>
