@@ -39,7 +39,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     private static readonly object?[] Values =
     [
         null, true, false, 0, -1, 1, 60, 1440, 1441, 86400, 86401, 1.5, -0.0, 1e300, long.MaxValue, decimal.MaxValue, "", " ", "x",
-        "Europe/Paris", "Not/AZone", "07:30", "24:00", "7:30", "monday", "MONDAY", "\u0000", "\u202E", new string('x', 201),
+        "Europe/Paris", "Not/AZone", "07:30", "24:00", "7:30", "monday", "MONDAY", "\u0000", "a\u0000b", "\u0001x", "x\u007F", "\u0085y", "\u001B[31m", "\u202E", new string('x', 201),
         new string('y', 1001), "<script>alert(1)</script>", new Dictionary<string, object?>(), Array.Empty<object>(),
         new[] { 1, 2 }, new Dictionary<string, object?> { ["title"] = "nested" },
     ];

@@ -277,7 +277,13 @@ public sealed class MalformedTokenTests
 
     private static Task<FocusSyncApp> StartAsync(string mode, Dictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?>(settings ?? []) { ["Auth:Mode"] = mode };
+        // Every open endpoint, health included, is called once per malformed token: more than a prober's allowance.
+        var all = new Dictionary<string, string?>(settings ?? [])
+        {
+            ["Auth:Mode"] = mode,
+            ["RateLimits:HealthPermitsPerSecond"] = "10000",
+            ["RateLimits:HealthBurst"] = "10000",
+        };
         return HardeningKit.StartAsync(Db.Sqlite, all);
     }
 
