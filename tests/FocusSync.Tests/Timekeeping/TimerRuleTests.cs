@@ -295,7 +295,7 @@ public sealed class TimerRuleTests
         kit.Start(s, T0);
 
         Assert.Equal(0, s.TimeLeftAt(T0 + 2 * Hour));
-        Assert.Equal(T0 + 600 * Second, Timekeeper.NextDueMs(kit.User));
+        Assert.Equal(T0 + 600 * Second, TimerRules.NextDueMs(kit.User));
     }
 
     [Fact]
@@ -648,7 +648,7 @@ public sealed class TimerRuleTests
         var kit = Kit();
         var s = kit.Countdown(T0);
 
-        var outcome = kit.Do(T0 + Minute, (u, o) => Timekeeper.Edit(u, s, null, null, true, T0 + Minute, o));
+        var outcome = kit.Do(T0 + Minute, (u, o) => TimerRules.Edit(u, s, new SessionEdit(Title: "Renamed"), T0 + Minute, o));
 
         Assert.Equal([(ChangeType.EditSession, T0 + Minute)], outcome.Changes.Select(c => (c.Type, c.AtMs)));
         Assert.Empty(outcome.Credits);
