@@ -216,8 +216,10 @@ public static class SessionEndpoints
                 return Problems.NotFound("session");
             }
 
-            // A malformed If-Match matches no version: the edit is refused, as for a stale one.
-            if (preconditioned && !ifMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(ETag(session.Version), useStrongComparison: true)))
+            // '*' alone matches any version; a malformed If-Match matches none, and is refused like a stale one.
+            var matches = ifMatch is [var only] && only.Equals(EntityTagHeaderValue.Any)
+                || ifMatch.Any(tag => tag.Compare(ETag(session.Version), useStrongComparison: true));
+            if (preconditioned && !matches)
             {
                 return TypedResults.Problem(
                     detail: $"The session has changed since that version; its version is now {session.Version}.",
