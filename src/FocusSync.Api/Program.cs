@@ -1,5 +1,6 @@
 using FocusSync.Api.Analytics;
 using FocusSync.Api.Auth;
+using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Groups;
 using FocusSync.Api.Http;
@@ -15,6 +16,7 @@ builder.AddRateLimits();
 builder.AddFocusSyncData();
 builder.AddFirebaseAuth();
 builder.AddRealtime();
+builder.AddDueWork();
 builder.AddWebClient();
 
 var app = builder.Build();

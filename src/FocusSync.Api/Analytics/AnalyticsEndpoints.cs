@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using FocusSync.Api.Data;
+using FocusSync.Api.Changes;
 using FocusSync.Api.Http;
 using FocusSync.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +31,7 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> Get(
-        HttpRequest request, HttpResponse response, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        HttpRequest request, HttpResponse response, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var period = ParsePeriod(request.Query["period"], errors);
@@ -52,23 +52,16 @@ public static class AnalyticsEndpoints
         response.Headers.Vary = HeaderNames.Accept;
         for (var attempt = 1; attempt <= MaxReadAttempts; attempt++)
         {
-            var result = await changes.ApplyAsync<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>?>(
+            var result = await changes.ReadAsync<Results<Ok<AnalyticsReport>, ContentHttpResult, ValidationProblem, ProblemHttpResult>?>(
                 user.Identity(), async ctx =>
                 {
-                    // Time credited by this catch-up is stored only at commit: commit it first, then read again.
-                    if (ctx.Outcome.Credits.Count > 0)
-                    {
-                        return null;
-                    }
-
                     if (groupId is { } gid && await ctx.FindGroupAsync(gid, ct) is null)
                     {
                         return Problems.NotFound("group");
                     }
 
-                    var today = ctx.Timers.Clock.Day;
-                    var weekStart = Enum.Parse<IsoDayOfWeek>(ctx.User.WeekStart, ignoreCase: true);
-                    var range = ReportRange.Create(period!.Value, from, to, today, weekStart);
+                    var today = ctx.Clock.Day;
+                    var range = ReportRange.Create(period!.Value, from, to, today, ctx.Clock.Settings.WeekStart);
                     if (to is null && from > range.To)
                     {
                         return Problems.Invalid("from", "'from' must not be after the bucket holding today, the default 'to'.");
@@ -81,12 +74,11 @@ public static class AnalyticsEndpoints
                     }
 
                     var running = ctx.LiveSessions
-                        .Where(s => s.Timer.RunStartedAtMs is not null)
-                        .Select(s => new RunningSession(
-                            s.Row.Id, s.Row.GroupId, s.Timer.DailyGoalMinutes, s.Timer.InRun(ctx.NowMs) - s.Timer.RunStartedAtMs!.Value))
+                        .Where(s => s.RunStartedAtMs is not null)
+                        .Select(s => new RunningSession(s.Id, s.GroupId, s.DailyGoalMinutes, s.InRun(ctx.NowMs) - s.RunStartedAtMs!.Value))
                         .ToList();
                     var report = await AnalyticsQuery.BuildAsync(
-                        ctx.Db, new AnalyticsInput(ctx.User.Id, ctx.Timers.Clock.Zone.Id, today, range, groupId, running), ct);
+                        ctx.Db, new AnalyticsInput(ctx.User.Id, ctx.Clock.Settings.Zone.Id, today, range, groupId, running), ct);
 
                     // A pause committed between loading the sessions and reading the credits would count its run
                     // twice (running, and credited): read again from the new state.

@@ -51,7 +51,6 @@ public static class DataSetup
         }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddScoped<UserChanges>();
         builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<IdempotencyPruner>();
@@ -60,7 +59,7 @@ public static class DataSetup
     }
 
     /// <summary>
-    /// A lost race between two changes of one user is expected and retried by <see cref="UserChanges"/>;
+    /// A lost race between two changes of one user is expected and retried by the change pipeline;
     /// EF Core would log each as an error. A request that still fails is logged by the exception handler.
     /// </summary>
     private static DbContextOptionsBuilder QuietConflicts(DbContextOptionsBuilder options) =>

@@ -1,3 +1,6 @@
+using FocusSync.Api.Timekeeping;
+using NodaTime;
+
 namespace FocusSync.Api.Data;
 
 public sealed class User
@@ -10,10 +13,10 @@ public sealed class User
     public string? Name { get; set; }
     public string? Email { get; set; }
     public long CreatedAtMs { get; init; }
-    public string TimeZone { get; set; } = "UTC";
-    public string ResetTime { get; set; } = "00:00";
-    public string WeekStart { get; set; } = "monday";
-    public bool SingleRunning { get; set; } = true;
+    public string TimeZone { get; set; } = UserSettings.Default.Zone.Id;
+    public string ResetTime { get; set; } = UserSettings.Default.ResetTimeText;
+    public string WeekStart { get; set; } = UserSettings.Default.WeekStartText;
+    public bool SingleRunning { get; set; } = UserSettings.Default.SingleRunning;
 
     /// <summary>The user's change counter; also the optimistic-concurrency token that serialises their changes.</summary>
     public long Seq { get; set; }
@@ -23,35 +26,40 @@ public sealed class User
 
     public long DayEndMs { get; set; }
 
-    /// <summary>The earliest completion or day boundary still to perform; the timekeeper's index.</summary>
+    /// <summary>The earliest completion or day boundary still to perform; the due-work job's index.</summary>
     public long NextDueMs { get; set; }
+
+    /// <summary>The settings this row stores.</summary>
+    public UserSettings ReadSettings() => new(
+        DateTimeZoneProviders.Tzdb[TimeZone], UserSettings.ParseResetTime(ResetTime), UserSettings.ParseWeekStart(WeekStart), SingleRunning);
+
+    public UserClock ReadClock() => new() { Settings = ReadSettings(), Day = LocalDate.FromDateOnly(Day), DayEndMs = DayEndMs };
+
+    public void StoreClock(UserClock clock)
+    {
+        TimeZone = clock.Settings.Zone.Id;
+        ResetTime = clock.Settings.ResetTimeText;
+        WeekStart = clock.Settings.WeekStartText;
+        SingleRunning = clock.Settings.SingleRunning;
+        Day = clock.Day.ToDateOnly();
+        DayEndMs = clock.DayEndMs;
+    }
 }
 
-public sealed class Group
+/// <summary>A group row: the group the rules see, and its owner.</summary>
+public sealed class Group : SessionGroup
 {
-    public long Id { get; init; }
     public required string UserId { get; init; }
-    public required string Name { get; set; }
-    public string Description { get; set; } = "";
 }
 
-public sealed class Session
+/// <summary>
+/// A session row: the session the rules see, whose every field is a column of the same name, with its owner and
+/// creation time. Deriving keeps one definition of the timer's state: the rules change the tracked row itself.
+/// </summary>
+public sealed class Session : SessionTimer
 {
-    public long Id { get; init; }
     public required string UserId { get; init; }
-    public required string Title { get; set; }
-    public long? GroupId { get; set; }
-    public bool NoGoal { get; init; }
-    public int? InitialDurationSec { get; set; }
-    public int? DailyGoalMinutes { get; set; }
-    public long? TimeLeftMs { get; set; }
-    public long? TargetMs { get; set; }
-    public long? RunStartedAtMs { get; set; }
-    public bool IsCompleted { get; set; }
-    public long FocusMs { get; set; }
-    public int Version { get; set; }
     public long CreatedAtMs { get; init; }
-    public long? DeletedAtMs { get; set; }
 }
 
 /// <summary>Time really spent on a session in one user-day, and that day's goal.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Api.Sessions;
@@ -27,8 +28,8 @@ public static class GroupEndpoints
         return app;
     }
 
-    private static Task<Ok<GroupList>> List(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-        changes.ApplyAsync(user.Identity(), async ctx =>
+    private static Task<Ok<GroupList>> List(ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+        changes.ReadAsync(user.Identity(), async ctx =>
         {
             var rows = await ctx.Db.Groups.AsNoTracking().Where(g => g.UserId == ctx.User.Id)
                 .OrderBy(g => g.Id).ToListAsync(ct);
@@ -36,7 +37,7 @@ public static class GroupEndpoints
         }, ct);
 
     private static async Task<Results<Created<GroupDto>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<LimitOptions> limits, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, IOptions<LimitOptions> limits, CancellationToken ct)
     {
         var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
         if (fields is null)
@@ -63,13 +64,13 @@ public static class GroupEndpoints
 
             var group = await ctx.InsertGroupAsync(
                 new Group { UserId = ctx.User.Id, Name = name!, Description = description }, ct);
-            ctx.Outcome.Changes.Add(new Change(ChangeType.AddGroup, ctx.NowMs, [], group.Id));
+            TimerRules.AddGroup(group, ctx.NowMs, ctx.Outcome);
             return TypedResults.Created($"/groups/{group.Id}", GroupDto.From(group));
         }, ct);
     }
 
     private static async Task<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>> Edit(
-        string id, HttpRequest request, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         if (SessionEndpoints.ParseId(id) is not { } groupId)
         {
@@ -102,19 +103,13 @@ public static class GroupEndpoints
                 return Problems.NotFound("group");
             }
 
-            if ((name ?? group.Name) != group.Name || (description ?? group.Description) != group.Description)
-            {
-                group.Name = name ?? group.Name;
-                group.Description = description ?? group.Description;
-                ctx.Outcome.Changes.Add(new Change(ChangeType.EditGroup, ctx.NowMs, [], group.Id));
-            }
-
+            TimerRules.EditGroup(group, name, description, ctx.NowMs, ctx.Outcome);
             return TypedResults.Ok(GroupDto.From(group));
         }, ct);
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
-        string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         if (SessionEndpoints.ParseId(id) is not { } groupId)
         {
@@ -128,8 +123,8 @@ public static class GroupEndpoints
                 return Problems.NotFound("group");
             }
 
-            var ungrouped = ctx.RemoveGroup(group);
-            ctx.Outcome.Changes.Add(new Change(ChangeType.DeleteGroup, ctx.NowMs, ungrouped, group.Id));
+            TimerRules.DeleteGroup(ctx.Timers, group, ctx.NowMs, ctx.Outcome);
+            ctx.RemoveGroup(group);
             return TypedResults.NoContent();
         }, ct);
     }

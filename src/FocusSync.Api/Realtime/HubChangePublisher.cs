@@ -1,3 +1,4 @@
+using FocusSync.Api.Changes;
 using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
@@ -6,10 +7,10 @@ namespace FocusSync.Api.Realtime;
 public sealed class HubChangePublisher(IHubContext<SessionsHub, ISessionsClient> hub, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
-    public Task PublishAsync(string userId, IReadOnlyList<ChangeEvent> events)
+    public Task PublishAsync(ChangeContext committed)
     {
-        var user = hub.Clients.User(userId);
-        foreach (var change in events)
+        var user = hub.Clients.User(committed.User.Id);
+        foreach (var change in ChangeEvent.From(committed))
         {
             // Not awaited, so a client that does not read never holds up the request or anyone else. Each
             // connection still gets the events in this order: SignalR queues a connection's writes as they

@@ -1,5 +1,5 @@
+using FocusSync.Api.Changes;
 using FocusSync.Api.Http;
-using FocusSync.Api.Sessions;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -47,7 +47,6 @@ public static class RealtimeSetup
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IChangePublisher, HubChangePublisher>();
         services.PostConfigure<LoggerFilterOptions>(TokenSafeLogging.SuppressRequestLogs);
-        builder.AddDueWork();
         return builder;
     }
 

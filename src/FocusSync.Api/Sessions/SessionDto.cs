@@ -1,3 +1,4 @@
+using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Timekeeping;
 
@@ -19,6 +20,7 @@ public sealed record SessionDto(
     int Version,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>A session with the timer state <paramref name="timer"/> (the row's own, or a change's snapshot of it).</summary>
     public static SessionDto From(Session row, SessionTimer timer, long nowMs) => new(
         row.Id,
         row.Title,
@@ -37,6 +39,13 @@ public sealed record SessionDto(
 }
 
 public sealed record SessionList(IReadOnlyList<SessionDto> Sessions, long Seq, long ServerTimeMs);
+
+public static class SessionViews
+{
+    public static SessionDto ToDto(this UserView view, Session session) => SessionDto.From(session, session, view.NowMs);
+
+    public static SessionList ToList(this UserView view) => new([.. view.LiveSessions.Select(view.ToDto)], view.Seq, view.NowMs);
+}
 
 public sealed record CreateSessionRequest(
     string Title, long? GroupId, bool? NoGoal, int? InitialDuration, int? DailyGoalMinutes);

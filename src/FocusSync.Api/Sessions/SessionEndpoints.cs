@@ -3,12 +3,15 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Api.Timekeeping;
 using FocusSync.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace FocusSync.Api.Sessions;
@@ -27,12 +30,12 @@ public static class SessionEndpoints
             .WithHeaderParameter(IdempotencyHeader,
                 $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response "
                 + "while the key is kept (Idempotency:Retention); after that the key is new again.");
-        sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-            Act(id, user, changes, Timekeeper.Start, ct));
-        sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-            Act(id, user, changes, Timekeeper.Pause, ct));
-        sessions.MapPost("/{id}/actions/reset", (string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-            Act(id, user, changes, Timekeeper.Reset, ct));
+        sessions.MapPost("/{id}/actions/start", (string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+            Act(id, user, changes, TimerRules.Start, ct));
+        sessions.MapPost("/{id}/actions/pause", (string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+            Act(id, user, changes, TimerRules.Pause, ct));
+        sessions.MapPost("/{id}/actions/reset", (string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+            Act(id, user, changes, TimerRules.Reset, ct));
         sessions.MapPost("/actions/reset-all", ResetAll);
         sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json")
             .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
@@ -41,31 +44,31 @@ public static class SessionEndpoints
         return app;
     }
 
-    private static Task<Ok<SessionList>> List(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-        changes.ApplyAsync(user.Identity(), ctx => TypedResults.Ok(ctx.ToList()), ct);
+    private static Task<Ok<SessionList>> List(ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+        changes.ReadAsync(user.Identity(), ctx => TypedResults.Ok(ctx.ToList()), ct);
 
     private static async Task<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>> Get(
-        string id, ClaimsPrincipal user, UserChanges changes, HttpResponse response, CancellationToken ct)
+        string id, ClaimsPrincipal user, ChangePipeline changes, HttpResponse response, CancellationToken ct)
     {
         if (ParseId(id) is not { } sessionId)
         {
             return InvalidId();
         }
 
-        return await changes.ApplyAsync<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>>(user.Identity(), ctx =>
+        return await changes.ReadAsync<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>>(user.Identity(), ctx =>
         {
             if (ctx.Find(sessionId) is not { } session)
             {
                 return Problems.NotFound("session");
             }
 
-            response.Headers.ETag = ETag(session.Timer.Version);
+            response.GetTypedHeaders().ETag = ETag(session.Version);
             return TypedResults.Ok(ctx.ToDto(session));
         }, ct);
     }
 
     private static async Task<Results<Ok<SessionDto>, ProblemHttpResult, ValidationProblem>> Act(
-        string id, ClaimsPrincipal user, UserChanges changes,
+        string id, ClaimsPrincipal user, ChangePipeline changes,
         Action<UserTimers, SessionTimer, long, Outcome> rule, CancellationToken ct)
     {
         if (ParseId(id) is not { } sessionId)
@@ -80,20 +83,20 @@ public static class SessionEndpoints
                 return Problems.NotFound("session");
             }
 
-            rule(ctx.Timers, session.Timer, ctx.NowMs, ctx.Outcome);
+            rule(ctx.Timers, session, ctx.NowMs, ctx.Outcome);
             return TypedResults.Ok(ctx.ToDto(session));
         }, ct);
     }
 
-    private static Task<Ok<SessionList>> ResetAll(ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
+    private static Task<Ok<SessionList>> ResetAll(ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
         changes.ApplyAsync(user.Identity(), ctx =>
         {
-            Timekeeper.ResetAll(ctx.Timers, ctx.NowMs, ctx.Outcome);
+            TimerRules.ResetAll(ctx.Timers, ctx.NowMs, ctx.Outcome);
             return TypedResults.Ok(ctx.ToList());
         }, ct);
 
     private static async Task<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpRequest request, ClaimsPrincipal user, UserChanges changes, IOptions<JsonOptions> json,
+        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, IOptions<JsonOptions> json,
         IOptions<LimitOptions> limits, IOptions<IdempotencyOptions> idempotency, CancellationToken ct)
     {
         var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
@@ -107,14 +110,13 @@ public static class SessionEndpoints
         var groupId = fields.Long("groupId", required: false);
         var noGoal = fields.Bool("noGoal", required: false) ?? false;
         int? duration = null, goal = null;
-        if (noGoal)
+        var gives = (string name) => fields.Has(name) && !fields.IsNull(name);
+        foreach (var refusal in TimerRules.RefuseGoalFields(noGoal, gives("initialDuration"), gives("dailyGoalMinutes")))
         {
-            foreach (var name in new[] { "initialDuration", "dailyGoalMinutes" }.Where(n => fields.Has(n) && !fields.IsNull(n)))
-            {
-                fields.Fail(name, $"A goalless session has no '{name}'.");
-            }
+            fields.Fail(refusal.Field, refusal.Message);
         }
-        else
+
+        if (!noGoal)
         {
             duration = fields.Int("initialDuration", 1, 86400, required: true);
             goal = fields.Int("dailyGoalMinutes", 1, 1440, required: true);
@@ -159,9 +161,8 @@ public static class SessionEndpoints
             var row = await ctx.InsertSessionAsync(
                 new Session { UserId = ctx.User.Id, Title = title!, GroupId = groupId, NoGoal = noGoal, CreatedAtMs = ctx.NowMs },
                 ct);
-            var timer = Timekeeper.Create(ctx.Timers, row.Id, duration, goal, ctx.NowMs, ctx.Outcome);
-            ctx.Track(row, timer);
-            var dto = ctx.ToDto(row, timer);
+            TimerRules.Create(ctx.Timers, row, duration, goal, ctx.NowMs, ctx.Outcome);
+            var dto = ctx.ToDto(row);
             if (key.Length > 0)
             {
                 // An expired key's record is reused: the key now stands for this creation.
@@ -177,7 +178,7 @@ public static class SessionEndpoints
     }
 
     private static async Task<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>> Edit(
-        string id, HttpRequest request, HttpResponse response, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        string id, HttpRequest request, HttpResponse response, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         if (ParseId(id) is not { } sessionId)
         {
@@ -206,7 +207,8 @@ public static class SessionEndpoints
             return Problems.Invalid(fields.Errors);
         }
 
-        var ifMatch = request.Headers.IfMatch.ToString();
+        var preconditioned = !StringValues.IsNullOrEmpty(request.Headers.IfMatch);
+        var ifMatch = request.GetTypedHeaders().IfMatch;
         return await changes.ApplyAsync<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {
             if (ctx.Find(sessionId) is not { } session)
@@ -214,18 +216,19 @@ public static class SessionEndpoints
                 return Problems.NotFound("session");
             }
 
-            var (row, timer) = session;
-            if (ifMatch.Length > 0 && ifMatch != "*" && !ifMatch.Split(',').Any(tag => tag.Trim() == ETag(timer.Version)))
+            // '*' alone matches any version; a malformed If-Match matches none, and is refused like a stale one.
+            var matches = ifMatch is [var only] && only.Equals(EntityTagHeaderValue.Any)
+                || ifMatch.Any(tag => tag.Compare(ETag(session.Version), useStrongComparison: true));
+            if (preconditioned && !matches)
             {
                 return TypedResults.Problem(
-                    detail: $"The session has changed since that version; its version is now {timer.Version}.",
+                    detail: $"The session has changed since that version; its version is now {session.Version}.",
                     statusCode: StatusCodes.Status412PreconditionFailed);
             }
 
-            if (timer.NoGoal && (goal is not null || duration is not null))
+            if (TimerRules.RefuseGoalEdit(session, goal, duration) is { } refusal)
             {
-                return Problems.Invalid(
-                    goal is not null ? "dailyGoalMinutes" : "initialDuration", "A goalless session has no goal or duration.");
+                return Problems.Invalid(refusal.Field, refusal.Message);
             }
 
             if (groupId is { } gid && await ctx.FindGroupAsync(gid, ct) is null)
@@ -233,18 +236,14 @@ public static class SessionEndpoints
                 return Problems.Invalid("groupId", "No group of yours has that id.");
             }
 
-            var newGroup = ungroup ? null : groupId ?? row.GroupId;
-            var otherChanged = (title is not null && title != row.Title) || newGroup != row.GroupId;
-            row.Title = title ?? row.Title;
-            row.GroupId = newGroup;
-            Timekeeper.Edit(ctx.Timers, timer, goal, duration, otherChanged, ctx.NowMs, ctx.Outcome);
-            response.Headers.ETag = ETag(timer.Version);
+            TimerRules.Edit(ctx.Timers, session, new SessionEdit(title, groupId, ungroup, goal, duration), ctx.NowMs, ctx.Outcome);
+            response.GetTypedHeaders().ETag = ETag(session.Version);
             return TypedResults.Ok(ctx.ToDto(session));
         }, ct);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> Delete(
-        string id, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         if (ParseId(id) is not { } sessionId)
         {
@@ -258,7 +257,7 @@ public static class SessionEndpoints
                 return Problems.NotFound("session");
             }
 
-            Timekeeper.Delete(ctx.Timers, session.Timer, ctx.NowMs, ctx.Outcome);
+            TimerRules.Delete(ctx.Timers, session, ctx.NowMs, ctx.Outcome);
             return TypedResults.NoContent();
         }, ct);
     }
@@ -270,5 +269,5 @@ public static class SessionEndpoints
 
     private static string Location(long id) => $"/sessions/{id}";
 
-    private static string ETag(int version) => $"\"{version}\"";
+    private static EntityTagHeaderValue ETag(int version) => new($"\"{version}\"");
 }

@@ -1,10 +1,18 @@
 namespace FocusSync.Api.Timekeeping;
 
-/// <summary>The timer part of a session: everything the rules of SPEC section 3 read or change.</summary>
-public sealed class SessionTimer
+/// <summary>
+/// A session as the rules of SPEC section 3 see it: its timer, and the title and group an edit changes. Every
+/// settable property is state to keep: the service's session row extends this class and stores each one as a column.
+/// </summary>
+public class SessionTimer
 {
     public long Id { get; init; }
+
+    /// <summary>Fixed at creation; see <see cref="TimerRules.RefuseGoalFields"/>.</summary>
     public bool NoGoal { get; init; }
+
+    public string Title { get; set; } = "";
+    public long? GroupId { get; set; }
 
     /// <summary>Seconds of one countdown; null for a goalless session.</summary>
     public int? InitialDurationSec { get; set; }
@@ -21,8 +29,12 @@ public sealed class SessionTimer
     /// <summary>Milliseconds credited to the current user-day.</summary>
     public long FocusMs { get; set; }
 
-    public bool Deleted { get; set; }
     public int Version { get; set; }
+
+    /// <summary>When the session was deleted: it is gone from lists, and its credited time stays in history.</summary>
+    public long? DeletedAtMs { get; set; }
+
+    public bool Deleted => DeletedAtMs is not null;
 
     public bool IsRunning => RunStartedAtMs is not null;
 

@@ -3,15 +3,13 @@ using NodaTime.TimeZones;
 
 namespace FocusSync.Api.Timekeeping;
 
-/// <summary>A user's day settings and the user-day currently running (SPEC section 2).</summary>
+/// <summary>A user's settings and the user-day currently running (SPEC section 2).</summary>
 public sealed class UserClock
 {
     private static readonly ZoneLocalMappingResolver ResetResolver = Resolvers.CreateMappingResolver(
         Resolvers.ReturnEarlier, Resolvers.ReturnStartOfIntervalAfter);
 
-    public required DateTimeZone Zone { get; set; }
-    public required LocalTime ResetTime { get; set; }
-    public bool SingleRunning { get; set; } = true;
+    public required UserSettings Settings { get; set; }
 
     /// <summary>The label of the current user-day.</summary>
     public LocalDate Day { get; set; }
@@ -19,21 +17,22 @@ public sealed class UserClock
     /// <summary>Epoch ms at which the current user-day ends.</summary>
     public long DayEndMs { get; set; }
 
-    public static UserClock Create(DateTimeZone zone, LocalTime resetTime, bool singleRunning, long nowMs)
+    /// <summary>A clock whose first user-day is the one running at <paramref name="nowMs"/>.</summary>
+    public static UserClock Create(UserSettings settings, long nowMs)
     {
-        var clock = new UserClock { Zone = zone, ResetTime = resetTime, SingleRunning = singleRunning };
-        var today = Instant.FromUnixTimeMilliseconds(nowMs).InZone(zone).Date;
+        var clock = new UserClock { Settings = settings };
+        var today = Instant.FromUnixTimeMilliseconds(nowMs).InZone(settings.Zone).Date;
         clock.Day = nowMs < clock.ResetMs(today) ? today.PlusDays(-1) : today;
         clock.DayEndMs = clock.ResetMs(clock.Day.PlusDays(1));
         return clock;
     }
 
     /// <summary>
-    /// The instant of <see cref="ResetTime"/> on a date: a time skipped by a DST gap means the first
+    /// The instant of the reset time on a date: a time skipped by a DST gap means the first
     /// instant after the gap, a time that occurs twice means its first occurrence.
     /// </summary>
     public long ResetMs(LocalDate date) =>
-        Zone.ResolveLocal(date.At(ResetTime), ResetResolver).ToInstant().ToUnixTimeMilliseconds();
+        Settings.Zone.ResolveLocal(date.At(Settings.ResetTime), ResetResolver).ToInstant().ToUnixTimeMilliseconds();
 
     /// <summary>Moves to the next user-day at its boundary.</summary>
     internal void AdvanceDay()
@@ -44,11 +43,17 @@ public sealed class UserClock
         DayEndMs = Math.Max(boundary, ResetMs(Day.PlusDays(1)));
     }
 
-    /// <summary>Applies new settings: credited time stays, today ends at the later of now and the next reset.</summary>
-    internal void ChangeSettings(DateTimeZone zone, LocalTime resetTime, long nowMs)
+    /// <summary>
+    /// Applies new settings. Credited time stays; when the zone or the reset time changes, today ends at the later
+    /// of now and the next reset.
+    /// </summary>
+    internal void ChangeSettings(UserSettings settings, long nowMs)
     {
-        Zone = zone;
-        ResetTime = resetTime;
-        DayEndMs = Math.Max(nowMs, ResetMs(Day.PlusDays(1)));
+        var dayChanged = !Equals(settings.Zone, Settings.Zone) || settings.ResetTime != Settings.ResetTime;
+        Settings = settings;
+        if (dayChanged)
+        {
+            DayEndMs = Math.Max(nowMs, ResetMs(Day.PlusDays(1)));
+        }
     }
 }

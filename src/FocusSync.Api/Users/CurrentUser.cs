@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using FocusSync.Api.Auth;
-using FocusSync.Api.Data;
+using FocusSync.Api.Changes;
 
 namespace FocusSync.Api.Users;
 

@@ -1,5 +1,4 @@
-using FocusSync.Api.Data;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Api.Changes;
 using NodaTime.Text;
 
 namespace FocusSync.Api.Users;
@@ -17,8 +16,12 @@ public sealed record UserDto(
     long CurrentDayEndsAtMs,
     long ServerTimeMs)
 {
-    public static UserDto From(User user, UserClock clock, long nowMs) => new(
-        user.Id, user.Name, user.Email, DateTimeOffset.FromUnixTimeMilliseconds(user.CreatedAtMs),
-        clock.Zone.Id, user.ResetTime, user.WeekStart, clock.SingleRunning,
-        LocalDatePattern.Iso.Format(clock.Day), clock.DayEndMs, nowMs);
+    public static UserDto From(UserView view)
+    {
+        var (user, clock, settings) = (view.User, view.Clock, view.Clock.Settings);
+        return new(
+            user.Id, user.Name, user.Email, DateTimeOffset.FromUnixTimeMilliseconds(user.CreatedAtMs),
+            settings.Zone.Id, settings.ResetTimeText, settings.WeekStartText, settings.SingleRunning,
+            LocalDatePattern.Iso.Format(clock.Day), clock.DayEndMs, view.NowMs);
+    }
 }

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using FocusSync.Api.Data;
+using FocusSync.Api.Changes;
 using FocusSync.Api.Http;
 using FocusSync.Api.Timekeeping;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,25 +17,25 @@ public static class UserEndpoints
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Users");
         me.MapPost("/login", Login);
-        me.MapGet("/", (ClaimsPrincipal user, UserChanges changes, CancellationToken ct) =>
-            changes.ApplyAsync(user.Identity(), ctx => TypedResults.Ok(ctx.UserDto), ct));
+        me.MapGet("/", (ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
+            changes.ReadAsync(user.Identity(), view => TypedResults.Ok(UserDto.From(view)), ct));
         me.MapPatch("/", Patch).Accepts<UserSettingsRequest>("application/json");
         return app;
     }
 
-    private static Task<Ok<UserDto>> Login(ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    private static Task<Ok<UserDto>> Login(ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         var identity = user.Identity();
         return changes.ApplyAsync(identity, ctx =>
         {
             ctx.User.Name = identity.Name;
             ctx.User.Email = identity.Email;
-            return TypedResults.Ok(ctx.UserDto);
+            return TypedResults.Ok(UserDto.From(ctx));
         }, ct);
     }
 
     private static async Task<Results<Ok<UserDto>, ValidationProblem>> Patch(
-        HttpRequest request, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
         if (fields is null)
@@ -62,7 +62,7 @@ public static class UserEndpoints
         {
             if (resetText is [>= '0' and <= '2', >= '0' and <= '9', ':', >= '0' and <= '5', >= '0' and <= '9'] && resetText[..2] is var hh && int.Parse(hh, System.Globalization.CultureInfo.InvariantCulture) < 24)
             {
-                resetTime = UserContext.ParseResetTime(resetText);
+                resetTime = UserSettings.ParseResetTime(resetText);
             }
             else
             {
@@ -84,14 +84,14 @@ public static class UserEndpoints
 
         return await changes.ApplyAsync<Results<Ok<UserDto>, ValidationProblem>>(user.Identity(), ctx =>
         {
-            var clock = ctx.Timers.Clock;
-            Timekeeper.ChangeSettings(
-                ctx.Timers, zone ?? clock.Zone, resetTime ?? clock.ResetTime, singleRunning ?? clock.SingleRunning,
-                weekStart is not null && weekStart != ctx.User.WeekStart, ctx.NowMs, ctx.Outcome);
-            ctx.User.TimeZone = zone?.Id ?? ctx.User.TimeZone;
-            ctx.User.ResetTime = resetText ?? ctx.User.ResetTime;
-            ctx.User.WeekStart = weekStart ?? ctx.User.WeekStart;
-            return TypedResults.Ok(ctx.UserDto);
+            var settings = ctx.Clock.Settings;
+            TimerRules.ChangeSettings(
+                ctx.Timers,
+                new UserSettings(
+                    zone ?? settings.Zone, resetTime ?? settings.ResetTime,
+                    weekStart is null ? settings.WeekStart : UserSettings.ParseWeekStart(weekStart), singleRunning ?? settings.SingleRunning),
+                ctx.NowMs, ctx.Outcome);
+            return TypedResults.Ok(UserDto.From(ctx));
         }, ct);
     }
 }

@@ -11,7 +11,7 @@ public sealed class AutoResetApiTests
     private static readonly DateOnly _june1 = new(2026, 6, 1);
     private static readonly DateOnly _june2 = new(2026, 6, 2);
 
-    // The background timekeeper would race the reads; without it, only the lazy catch-up on read can pass these.
+    // The due-work job would race the reads; without it, only the lazy catch-up on read can pass these.
     private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
 
     [SkippableTheory]
@@ -147,7 +147,7 @@ public sealed class AutoResetApiTests
             await client.ActAsync(countdown, "start");
         }
 
-        // Down across two boundaries. The new instance runs the timekeeper, and nobody sends it a request.
+        // Down across two boundaries. The new instance runs the due-work job, and nobody sends it a request.
         await using var second = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 3, 9, 30, 0, TimeSpan.Zero));
         using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await second.QueryAsync(d => d.Users.AsNoTracking().Where(u => u.Id == uid).Select(u => u.Day).SingleAsync()) != new DateOnly(2026, 6, 3))

@@ -3,7 +3,7 @@ using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Api;
 
-/// <summary>Completion shown by reads alone: the background timekeeper is off, so nothing else can complete the countdown.</summary>
+/// <summary>Completion shown by reads alone: the due-work job is off, so nothing else can complete the countdown.</summary>
 public sealed class CompletionApiTests
 {
     private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };

@@ -72,7 +72,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             var slow = slowClient.SendAsync(slowRequest);
             await slowBody.ServerIsReading.WaitAsync(_wait);
 
-            // Countdowns fall due a second from now, around the shutdown: the timekeeper has work when told to stop.
+            // Countdowns fall due a second from now, around the shutdown: the due-work job has work when told to stop.
             foreach (var id in countdowns)
             {
                 (await owner.PostAsync($"/sessions/{id}/actions/start", null)).EnsureSuccessStatusCode();
@@ -111,7 +111,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             exitedAfter = stopping.Elapsed;
             Assert.True(first.ExitCode == 0, $"exit code {first.ExitCode}:\n{first.Output}");
 
-            // Nothing failed while stopping: no host or hosted-service error, no timekeeper error, nothing critical.
+            // Nothing failed while stopping: no host or hosted-service error, no due-work job error, nothing critical.
             // (EF Core logs the burst's handled concurrency conflicts at Error; those are not about stopping.)
             var afterSigterm = first.Output[outputAtSigterm..];
             foreach (var failure in new[] { "fail: Microsoft.Extensions.Hosting", "fail: Microsoft.AspNetCore.Hosting", "fail: FocusSync", "crit:" })

@@ -69,7 +69,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await alice.ChangeSettingsAsync(new { timeZone = "Europe/Berlin" });
         Assert.Equal("Europe/Berlin", (await Expect("autoResetTimeChange"))[0].GetProperty("user").GetProperty("timeZone").GetString());
 
-        // complete and autoReset come from the background timekeeper: only the clock moves.
+        // complete and autoReset come from the due-work job: only the clock moves.
         await alice.ActAsync(first, "start");
         await Expect("start");
         await Advance(app, TimeSpan.FromSeconds(60), alices[0]);
@@ -138,7 +138,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         return clients;
     }
 
-    /// <summary>Moves the clock on by <paramref name="by"/>, then waits for the timekeeper's event (see <see cref="AwaitWhileStepping"/>).</summary>
+    /// <summary>Moves the clock on by <paramref name="by"/>, then waits for the due-work job's event (see <see cref="AwaitWhileStepping"/>).</summary>
     internal static async Task Advance(FocusSyncApp app, TimeSpan by, HubClient watcher)
     {
         app.Clock.Advance(by);
@@ -147,7 +147,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
 
     /// <summary>
     /// Waits until <paramref name="watcher"/> has an unread event, moving the clock on in 100 ms steps for
-    /// at most <paramref name="limit"/> of clock time (the timekeeper may arm its timer just after the test
+    /// at most <paramref name="limit"/> of clock time (the due-work job may arm its timer just after the test
     /// moved the clock); fails if the event needed more clock time than that.
     /// </summary>
     internal static async Task AwaitWhileStepping(FocusSyncApp app, HubClient watcher, TimeSpan limit)

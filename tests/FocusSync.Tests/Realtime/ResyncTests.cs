@@ -64,7 +64,7 @@ public sealed class ResyncTests
             seqs.Add((await recorder.NextAsync()).Seq());
         }
 
-        // Gap-free and each once; two commits of one user racing (a request and the timekeeper) may swap arrival order.
+        // Gap-free and each once; two commits of one user racing (a request and the due-work job) may swap arrival order.
         Assert.Equal(Enumerable.Range(1, (int)(endSeq - startSeq)).Select(i => startSeq + i), seqs.Order());
         await reconnecting.DisposeAsync();
     }

@@ -29,7 +29,7 @@ public sealed class TwoInstanceTests
     }
 
     [SkippableFact]
-    public async Task BothTimekeepersCompleteAndResetEachDueSessionExactlyOnce()
+    public async Task BothDueWorkJobsCompleteAndResetEachDueSessionExactlyOnce()
     {
         await using var database = await PostgresWithRedisAsync();
         await using var first = Start(database);

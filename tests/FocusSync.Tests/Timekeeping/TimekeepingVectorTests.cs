@@ -28,9 +28,12 @@ public sealed class TimekeepingVectorTests
         var book = new CreditBook();
         var user = new UserTimers(
             UserClock.Create(
-                Zone((string)settings["timeZone"]!),
-                Time((string)settings["resetTime"]!),
-                (bool?)settings["singleRunning"] ?? true,
+                UserSettings.Default with
+                {
+                    Zone = Zone((string)settings["timeZone"]!),
+                    ResetTime = Time((string)settings["resetTime"]!),
+                    SingleRunning = (bool?)settings["singleRunning"] ?? true,
+                },
                 Ms(steps[0]!["at"]!)),
             []);
         var keys = new Dictionary<string, SessionTimer>();
@@ -39,41 +42,47 @@ public sealed class TimekeepingVectorTests
         {
             var now = Ms(step!["at"]!);
             var outcome = new Outcome();
-            Timekeeper.CatchUp(user, now, outcome);
+            TimerRules.CatchUp(user, now, outcome);
             var session = step["session"] is { } key && keys.TryGetValue((string)key!, out var found) ? found : null;
             switch ((string)step["do"]!)
             {
                 case "create":
                     var noGoal = (bool?)step["noGoal"] ?? false;
-                    keys[(string)step["session"]!] = Timekeeper.Create(
-                        user, keys.Count + 1, noGoal ? null : (int)step["initialDuration"]!,
+                    var created = new SessionTimer { Id = keys.Count + 1, NoGoal = noGoal };
+                    TimerRules.Create(
+                        user, created, noGoal ? null : (int)step["initialDuration"]!,
                         noGoal ? null : (int)step["dailyGoalMinutes"]!, now, outcome);
+                    keys[(string)step["session"]!] = created;
                     break;
                 case "start":
-                    Timekeeper.Start(user, session!, now, outcome);
+                    TimerRules.Start(user, session!, now, outcome);
                     break;
                 case "pause":
-                    Timekeeper.Pause(user, session!, now, outcome);
+                    TimerRules.Pause(user, session!, now, outcome);
                     break;
                 case "reset":
-                    Timekeeper.Reset(user, session!, now, outcome);
+                    TimerRules.Reset(user, session!, now, outcome);
                     break;
                 case "resetAll":
-                    Timekeeper.ResetAll(user, now, outcome);
+                    TimerRules.ResetAll(user, now, outcome);
                     break;
                 case "delete":
-                    Timekeeper.Delete(user, session!, now, outcome);
+                    TimerRules.Delete(user, session!, now, outcome);
                     break;
                 case "edit":
-                    Timekeeper.Edit(
-                        user, session!, (int?)step["dailyGoalMinutes"], (int?)step["initialDuration"], false, now, outcome);
+                    TimerRules.Edit(
+                        user, session!, new SessionEdit(DailyGoalMinutes: (int?)step["dailyGoalMinutes"], InitialDurationSec: (int?)step["initialDuration"]),
+                        now, outcome);
                     break;
                 case "settings":
-                    Timekeeper.ChangeSettings(
+                    TimerRules.ChangeSettings(
                         user,
-                        step["timeZone"] is { } zone ? Zone((string)zone!) : user.Clock.Zone,
-                        step["resetTime"] is { } reset ? Time((string)reset!) : user.Clock.ResetTime,
-                        user.Clock.SingleRunning, false, now, outcome);
+                        user.Clock.Settings with
+                        {
+                            Zone = step["timeZone"] is { } zone ? Zone((string)zone!) : user.Clock.Settings.Zone,
+                            ResetTime = step["resetTime"] is { } reset ? Time((string)reset!) : user.Clock.Settings.ResetTime,
+                        },
+                        now, outcome);
                     break;
                 default:
                     throw new InvalidOperationException($"unknown step {step["do"]}");
@@ -84,7 +93,7 @@ public sealed class TimekeepingVectorTests
 
         var end = Ms(vector["end"]!);
         var last = new Outcome();
-        Timekeeper.CatchUp(user, end, last);
+        TimerRules.CatchUp(user, end, last);
         book.Add(last);
 
         var expect = vector["expect"]!;

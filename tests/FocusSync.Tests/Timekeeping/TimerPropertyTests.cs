@@ -113,7 +113,7 @@ public sealed class TimerPropertyTests
     private static Replayed Replay(Scenario scenario, bool repeatEveryCommand = false, Action<UserTimers>? afterEachStep = null)
     {
         var zone = DateTimeZoneProviders.Tzdb[scenario.TimeZone];
-        var user = new UserTimers(UserClock.Create(zone, scenario.ResetTime, scenario.SingleRunning, scenario.StartMs), []);
+        var user = new UserTimers(UserClock.Create(TimerTestKit.Settings(zone, scenario.ResetTime, scenario.SingleRunning), scenario.StartMs), []);
         var model = new RefModel(new RefDays(scenario.TimeZone, scenario.ResetTime, scenario.StartMs), scenario.SingleRunning);
         var timers = new Dictionary<long, SessionTimer>();
         var credits = new List<Credit>();
@@ -125,7 +125,7 @@ public sealed class TimerPropertyTests
         {
             now += step.GapMs;
             var outcome = new Outcome();
-            Timekeeper.CatchUp(user, now, outcome);
+            TimerRules.CatchUp(user, now, outcome);
             model.AdvanceTo(now);
 
             var command = Resolve(step, model, timers, user);
@@ -140,7 +140,7 @@ public sealed class TimerPropertyTests
                 repeats++;
                 var before = TimerTestKit.Describe(user);
                 var again = new Outcome();
-                Timekeeper.CatchUp(user, now, again);
+                TimerRules.CatchUp(user, now, again);
                 command.ApplyToRules(user, timers, now, again);
                 Assert.True(before == TimerTestKit.Describe(user), $"repeating {command} at {now} changed the state:\n{before}\n---\n{TimerTestKit.Describe(user)}");
                 Assert.DoesNotContain(again.Credits, c => c.Ms > 0);
@@ -156,7 +156,7 @@ public sealed class TimerPropertyTests
 
         var end = now + scenario.TailMs;
         var last = new Outcome();
-        Timekeeper.CatchUp(user, end, last);
+        TimerRules.CatchUp(user, end, last);
         model.AdvanceTo(end);
         credits.AddRange(last.Credits);
         changes.AddRange(last.Changes);
@@ -237,7 +237,8 @@ public sealed class TimerPropertyTests
                     var id = timers.Count + 1;
                     int? duration = Kind == Op.CreateCountdown ? Arg : null;
                     int? goal = Kind == Op.CreateCountdown ? 1 + (Arg % 600) : null;
-                    timers[id] = Timekeeper.Create(user, id, duration, goal, now, outcome);
+                    timers[id] = new SessionTimer { Id = id, NoGoal = duration is null };
+                    TimerRules.Create(user, timers[id], duration, goal, now, outcome);
                     model.Create(id, duration);
                     return;
                 default:
@@ -252,15 +253,16 @@ public sealed class TimerPropertyTests
             var s = SessionId is { } id ? timers[id] : null;
             switch (Kind)
             {
-                case Op.Start: Timekeeper.Start(user, s!, now, outcome); break;
-                case Op.Pause: Timekeeper.Pause(user, s!, now, outcome); break;
-                case Op.Reset: Timekeeper.Reset(user, s!, now, outcome); break;
-                case Op.ResetAll: Timekeeper.ResetAll(user, now, outcome); break;
-                case Op.Delete: Timekeeper.Delete(user, s!, now, outcome); break;
-                case Op.EditGoal: Timekeeper.Edit(user, s!, Arg, null, false, now, outcome); break;
-                case Op.EditDuration: Timekeeper.Edit(user, s!, null, Arg, false, now, outcome); break;
+                case Op.Start: TimerRules.Start(user, s!, now, outcome); break;
+                case Op.Pause: TimerRules.Pause(user, s!, now, outcome); break;
+                case Op.Reset: TimerRules.Reset(user, s!, now, outcome); break;
+                case Op.ResetAll: TimerRules.ResetAll(user, now, outcome); break;
+                case Op.Delete: TimerRules.Delete(user, s!, now, outcome); break;
+                case Op.EditGoal: TimerRules.Edit(user, s!, new SessionEdit(DailyGoalMinutes: Arg), now, outcome); break;
+                case Op.EditDuration: TimerRules.Edit(user, s!, new SessionEdit(InitialDurationSec: Arg), now, outcome); break;
                 case Op.Settings:
-                    Timekeeper.ChangeSettings(user, DateTimeZoneProviders.Tzdb[Zone!], Reset!.Value, user.Clock.SingleRunning, false, now, outcome);
+                    TimerRules.ChangeSettings(
+                        user, user.Clock.Settings with { Zone = DateTimeZoneProviders.Tzdb[Zone!], ResetTime = Reset!.Value }, now, outcome);
                     break;
                 default: throw new InvalidOperationException(Kind.ToString());
             }
@@ -304,7 +306,7 @@ public sealed class TimerPropertyTests
             case Op.EditDuration:
                 return countdowns.Count == 0 ? null : new Command(step.Op, Pick(countdowns), step.Arg, null, null, true);
             case Op.Settings:
-                var zone = step.Arg2 % 3 == 0 ? Scenarios.Zones[step.Arg2 % Scenarios.Zones.Length] : user.Clock.Zone.Id;
+                var zone = step.Arg2 % 3 == 0 ? Scenarios.Zones[step.Arg2 % Scenarios.Zones.Length] : user.Clock.Settings.Zone.Id;
                 return new Command(step.Op, null, 0, zone, Scenarios.ResetTimes[step.Arg % Scenarios.ResetTimes.Length], true);
             default:
                 throw new InvalidOperationException(step.Op.ToString());

@@ -295,7 +295,7 @@ public sealed class TimerRuleTests
         kit.Start(s, T0);
 
         Assert.Equal(0, s.TimeLeftAt(T0 + 2 * Hour));
-        Assert.Equal(T0 + 600 * Second, Timekeeper.NextDueMs(kit.User));
+        Assert.Equal(T0 + 600 * Second, TimerRules.NextDueMs(kit.User));
     }
 
     [Fact]
@@ -648,7 +648,7 @@ public sealed class TimerRuleTests
         var kit = Kit();
         var s = kit.Countdown(T0);
 
-        var outcome = kit.Do(T0 + Minute, (u, o) => Timekeeper.Edit(u, s, null, null, true, T0 + Minute, o));
+        var outcome = kit.Do(T0 + Minute, (u, o) => TimerRules.Edit(u, s, new SessionEdit(Title: "Renamed"), T0 + Minute, o));
 
         Assert.Equal([(ChangeType.EditSession, T0 + Minute)], outcome.Changes.Select(c => (c.Type, c.AtMs)));
         Assert.Empty(outcome.Credits);
@@ -666,5 +666,91 @@ public sealed class TimerRuleTests
         Assert.All(kit.Credits, c => Assert.Null(c.GoalMinutes));
         Assert.Null(s.DailyGoalMinutes);
         Assert.Null(s.InitialDurationSec);
+    }
+
+    // ---- the goalless rule ----
+
+    [Fact]
+    public void AGoallessSessionIsRefusedEachGoalFieldARequestGivesIt()
+    {
+        Assert.Equal(
+            ["initialDuration", "dailyGoalMinutes"],
+            TimerRules.RefuseGoalFields(noGoal: true, givesDuration: true, givesGoal: true).Select(r => r.Field));
+        Assert.Empty(TimerRules.RefuseGoalFields(noGoal: true, givesDuration: false, givesGoal: false));
+        Assert.Empty(TimerRules.RefuseGoalFields(noGoal: false, givesDuration: true, givesGoal: true));
+    }
+
+    [Fact]
+    public void EditingAGoallessSessionsGoalOrDurationIsRefusedAndACountdownsIsNot()
+    {
+        var kit = Kit();
+        var goalless = kit.Goalless(T0);
+        var countdown = kit.Countdown(T0);
+
+        Assert.Equal("dailyGoalMinutes", TimerRules.RefuseGoalEdit(goalless, 30, 600)?.Field);
+        Assert.Equal("initialDuration", TimerRules.RefuseGoalEdit(goalless, null, 600)?.Field);
+        Assert.Null(TimerRules.RefuseGoalEdit(goalless, null, null));
+        Assert.Null(TimerRules.RefuseGoalEdit(countdown, 30, 600));
+    }
+
+    // ---- settings ----
+
+    [Fact]
+    public void ChangingOnlyTheWeekStartIsOneChangeAndLeavesTheDayAlone()
+    {
+        var kit = Kit();
+        var dayEnd = kit.User.Clock.DayEndMs;
+
+        var outcome = kit.Do(T0, (u, o) => TimerRules.ChangeSettings(u, u.Clock.Settings with { WeekStart = IsoDayOfWeek.Sunday }, T0, o));
+
+        Assert.Equal([ChangeType.AutoResetTimeChange], outcome.Changes.Select(c => c.Type));
+        Assert.Equal((IsoDayOfWeek.Sunday, dayEnd), (kit.User.Clock.Settings.WeekStart, kit.User.Clock.DayEndMs));
+    }
+
+    [Fact]
+    public void SettingsEqualToTheCurrentOnesAreNoChange()
+    {
+        var kit = Kit();
+
+        var outcome = kit.Do(T0, (u, o) => TimerRules.ChangeSettings(u, u.Clock.Settings with { }, T0, o));
+
+        Assert.Empty(outcome.Changes);
+    }
+
+    // ---- groups ----
+
+    [Fact]
+    public void EditingAGroupToWhatItAlreadyIsIsNoChange()
+    {
+        var group = new SessionGroup { Id = 7, Name = "Work", Description = "Paid" };
+        var outcome = new Outcome();
+
+        TimerRules.EditGroup(group, "Work", null, T0, outcome);
+        Assert.Empty(outcome.Changes);
+
+        TimerRules.EditGroup(group, null, "Unpaid", T0, outcome);
+        Assert.Equal([(ChangeType.EditGroup, (long?)7)], outcome.Changes.Select(c => (c.Type, c.GroupId)));
+        Assert.Equal(("Work", "Unpaid"), (group.Name, group.Description));
+    }
+
+    [Fact]
+    public void DeletingAGroupUngroupsItsLiveSessionsEachOneVersionNewer()
+    {
+        var kit = Kit();
+        var group = new SessionGroup { Id = 7 };
+        var grouped = kit.Countdown(T0);
+        var deleted = kit.Countdown(T0);
+        var other = kit.Countdown(T0);
+        kit.Do(T0, (u, o) => TimerRules.Edit(u, grouped, new SessionEdit(GroupId: 7), T0, o));
+        kit.Do(T0, (u, o) => TimerRules.Edit(u, deleted, new SessionEdit(GroupId: 7), T0, o));
+        kit.Delete(deleted, T0);
+        var versions = (grouped.Version, deleted.Version, other.Version);
+
+        var outcome = kit.Do(T0 + Minute, (u, o) => TimerRules.DeleteGroup(u, group, T0 + Minute, o));
+
+        var change = Assert.Single(outcome.Changes);
+        Assert.Equal((ChangeType.DeleteGroup, (long?)7), (change.Type, change.GroupId));
+        Assert.Equal([(grouped.Id, (long?)null, versions.Item1 + 1)], change.Sessions.Select(s => (s.Id, s.GroupId, s.Version)));
+        Assert.Equal((null, versions.Item1 + 1, versions.Item2, versions.Item3), (grouped.GroupId, grouped.Version, deleted.Version, other.Version));
     }
 }

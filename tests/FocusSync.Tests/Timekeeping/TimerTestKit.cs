@@ -17,7 +17,7 @@ internal sealed class TimerTestKit
 
     public TimerTestKit(string zone, LocalTime resetTime, bool singleRunning, long nowMs)
     {
-        User = new UserTimers(UserClock.Create(Zone(zone), resetTime, singleRunning, nowMs), []);
+        User = new UserTimers(UserClock.Create(Settings(Zone(zone), resetTime, singleRunning), nowMs), []);
     }
 
     public UserTimers User { get; }
@@ -26,6 +26,9 @@ internal sealed class TimerTestKit
     public Outcome Last { get; private set; } = new();
 
     public static DateTimeZone Zone(string id) => DateTimeZoneProviders.Tzdb[id];
+
+    public static UserSettings Settings(DateTimeZone zone, LocalTime resetTime, bool singleRunning) =>
+        UserSettings.Default with { Zone = zone, ResetTime = resetTime, SingleRunning = singleRunning };
 
     /// <summary>Epoch ms of a UTC wall-clock time.</summary>
     public static long Utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) =>
@@ -42,7 +45,7 @@ internal sealed class TimerTestKit
     public Outcome Do(long nowMs, Action<UserTimers, Outcome> command)
     {
         var outcome = new Outcome();
-        Timekeeper.CatchUp(User, nowMs, outcome);
+        TimerRules.CatchUp(User, nowMs, outcome);
         command(User, outcome);
         Credits.AddRange(outcome.Credits);
         Changes.AddRange(outcome.Changes);
@@ -54,34 +57,34 @@ internal sealed class TimerTestKit
 
     public SessionTimer Countdown(long nowMs, int durationSec = 1500, int? goalMinutes = 60)
     {
-        SessionTimer? session = null;
-        Do(nowMs, (u, o) => session = Timekeeper.Create(u, _nextId++, durationSec, goalMinutes, nowMs, o));
-        return session!;
+        var session = new SessionTimer { Id = _nextId++ };
+        Do(nowMs, (u, o) => TimerRules.Create(u, session, durationSec, goalMinutes, nowMs, o));
+        return session;
     }
 
     public SessionTimer Goalless(long nowMs)
     {
-        SessionTimer? session = null;
-        Do(nowMs, (u, o) => session = Timekeeper.Create(u, _nextId++, null, null, nowMs, o));
-        return session!;
+        var session = new SessionTimer { Id = _nextId++, NoGoal = true };
+        Do(nowMs, (u, o) => TimerRules.Create(u, session, null, null, nowMs, o));
+        return session;
     }
 
-    public Outcome Start(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => Timekeeper.Start(u, s, nowMs, o));
+    public Outcome Start(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => TimerRules.Start(u, s, nowMs, o));
 
-    public Outcome Pause(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => Timekeeper.Pause(u, s, nowMs, o));
+    public Outcome Pause(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => TimerRules.Pause(u, s, nowMs, o));
 
-    public Outcome Reset(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => Timekeeper.Reset(u, s, nowMs, o));
+    public Outcome Reset(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => TimerRules.Reset(u, s, nowMs, o));
 
-    public Outcome ResetAll(long nowMs) => Do(nowMs, (u, o) => Timekeeper.ResetAll(u, nowMs, o));
+    public Outcome ResetAll(long nowMs) => Do(nowMs, (u, o) => TimerRules.ResetAll(u, nowMs, o));
 
-    public Outcome Delete(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => Timekeeper.Delete(u, s, nowMs, o));
+    public Outcome Delete(SessionTimer s, long nowMs) => Do(nowMs, (u, o) => TimerRules.Delete(u, s, nowMs, o));
 
     public Outcome Edit(SessionTimer s, long nowMs, int? goalMinutes = null, int? durationSec = null) =>
-        Do(nowMs, (u, o) => Timekeeper.Edit(u, s, goalMinutes, durationSec, false, nowMs, o));
+        Do(nowMs, (u, o) => TimerRules.Edit(u, s, new SessionEdit(DailyGoalMinutes: goalMinutes, InitialDurationSec: durationSec), nowMs, o));
 
     public Outcome Settings(long nowMs, string? zone = null, LocalTime? resetTime = null) =>
-        Do(nowMs, (u, o) => Timekeeper.ChangeSettings(
-            u, zone is null ? u.Clock.Zone : Zone(zone), resetTime ?? u.Clock.ResetTime, u.Clock.SingleRunning, false, nowMs, o));
+        Do(nowMs, (u, o) => TimerRules.ChangeSettings(
+            u, u.Clock.Settings with { Zone = zone is null ? u.Clock.Settings.Zone : Zone(zone), ResetTime = resetTime ?? u.Clock.Settings.ResetTime }, nowMs, o));
 
     /// <summary>Milliseconds in TaskDailyTime for a session and day: credits summed.</summary>
     public long Credited(SessionTimer s, LocalDate day) =>
@@ -107,6 +110,6 @@ internal sealed class TimerTestKit
         + $"target={s.TargetMs} run={s.RunStartedAtMs} done={s.IsCompleted} focus={s.FocusMs} del={s.Deleted} v={s.Version}";
 
     public static string Describe(UserTimers user) =>
-        $"zone={user.Clock.Zone.Id} reset={user.Clock.ResetTime} day={user.Clock.Day} end={user.Clock.DayEndMs} single={user.Clock.SingleRunning}\n"
+        $"zone={user.Clock.Settings.Zone.Id} reset={user.Clock.Settings.ResetTime} day={user.Clock.Day} end={user.Clock.DayEndMs} single={user.Clock.Settings.SingleRunning}\n"
         + string.Join("\n", user.Sessions.Select(Describe));
 }

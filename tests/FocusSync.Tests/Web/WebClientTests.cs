@@ -215,7 +215,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     }
 
     /// <summary>
-    /// Weeks of past time for the user's sessions, written to the database as the timekeeper would have
+    /// Weeks of past time for the user's sessions, written to the database as the due-work job would have
     /// credited it, so that the chart has days, weeks and months to draw.
     /// </summary>
     private static async Task SeedHistoryAsync(WebClientServer server, HttpClient api, int days)

@@ -2,7 +2,7 @@ using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;
 
-public sealed class TimekeeperTests
+public sealed class DueWorkJobTests
 {
     [SkippableTheory]
     [ClassData(typeof(Databases))]

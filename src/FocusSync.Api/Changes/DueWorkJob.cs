@@ -3,13 +3,13 @@ using FocusSync.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace FocusSync.Api.Sessions;
+namespace FocusSync.Api.Changes;
 
 public sealed class DueWorkOptions
 {
     public const string Section = "DueWork";
 
-    /// <summary>Run the background timekeeper on this instance.</summary>
+    /// <summary>Run the due-work job on this instance.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Users fetched per query of the due index.</summary>
@@ -29,7 +29,7 @@ public sealed class DueWorkOptions
 }
 
 /// <summary>
-/// Lets committed changes wake the timekeeper early when they bring due work closer than the instant it
+/// Lets committed changes wake the due-work job early when they bring due work closer than the instant it
 /// sleeps until, so a countdown started now completes on time without polling.
 /// </summary>
 public sealed class DueWorkSignal
@@ -74,15 +74,15 @@ public sealed class DueWorkSignal
 }
 
 /// <summary>
-/// The background timekeeper: completes countdowns and performs auto-resets when they fall due, whether
-/// or not anyone is connected, and on start catches up whatever fell due while the service was down.
-/// It finds due users through the index on <c>User.NextDueMs</c> and sleeps until the earliest one.
-/// Each user's work goes through <see cref="UserChanges"/>, whose seq check lets exactly one instance
-/// commit it when several run this job against one database; the others find nothing left to do.
+/// The background job that performs what falls due with no request: it completes countdowns and performs
+/// auto-resets when they fall due, whether or not anyone is connected, and on start catches up whatever fell due
+/// while the service was down. It finds due users through the index on <c>User.NextDueMs</c> and sleeps until the
+/// earliest one. Each user's work goes through <see cref="ChangePipeline"/>, whose seq check lets exactly one
+/// instance commit it when several run this job against one database; the others find nothing left to do.
 /// </summary>
-public sealed class DueWorkService(
+public sealed class DueWorkJob(
     IServiceScopeFactory scopes, TimeProvider time, DueWorkSignal signal,
-    IOptions<DueWorkOptions> options, ILogger<DueWorkService> logger) : BackgroundService
+    IOptions<DueWorkOptions> options, ILogger<DueWorkJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -102,7 +102,7 @@ public sealed class DueWorkService(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(ex, "The timekeeper could not look for due work; it tries again shortly");
+                logger.LogError(ex, "The due-work job could not look for due work; it tries again shortly");
             }
 
             signal.SleepUntil(nextDueMs ?? long.MaxValue);
@@ -163,7 +163,7 @@ public sealed class DueWorkService(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<UserChanges>().CatchUpAsync(userId, cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<ChangePipeline>().CatchUpAsync(userId, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -184,12 +184,14 @@ public sealed class DueWorkService(
 
 public static class DueWorkSetup
 {
+    /// <summary>The change pipeline, and the job that runs what falls due through it.</summary>
     public static WebApplicationBuilder AddDueWork(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DueWorkOptions>().BindConfiguration(DueWorkOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<ChangePipeline>();
         builder.Services.AddSingleton<DueWorkSignal>();
-        builder.Services.AddHostedService<DueWorkService>();
+        builder.Services.AddHostedService<DueWorkJob>();
         return builder;
     }
 }

@@ -1,16 +1,18 @@
-using NodaTime;
-
 namespace FocusSync.Api.Timekeeping;
 
 /// <summary>A user's clock and live sessions: the state the timer rules work on.</summary>
 public sealed record UserTimers(UserClock Clock, List<SessionTimer> Sessions);
 
 /// <summary>
-/// The timer rules of SPEC section 3, free of ASP.NET and EF Core. Every command first catches up
-/// with whatever fell due (completions, user-day boundaries) so that it acts on the present state.
+/// The rules of SPEC section 3, and the decisions about groups and settings that go with them, free of ASP.NET
+/// and EF Core: each decides what changes, what time is credited and which events a change makes. Every command
+/// first catches up with whatever fell due (completions, user-day boundaries) so that it acts on the present state.
 /// </summary>
-public static class Timekeeper
+public static class TimerRules
 {
+    private const string DurationField = "initialDuration";
+    private const string GoalField = "dailyGoalMinutes";
+
     /// <summary>Performs, in time order, each completion and auto-reset due at or before now.</summary>
     public static void CatchUp(UserTimers user, long nowMs, Outcome outcome)
     {
@@ -43,22 +45,43 @@ public static class Timekeeper
             .Append(user.Clock.DayEndMs)
             .Min();
 
-    public static SessionTimer Create(
-        UserTimers user, long id, int? initialDurationSec, int? dailyGoalMinutes, long nowMs, Outcome outcome)
+    /// <summary>
+    /// The goalless rule (SPEC section 1) for a new session: a goalless session is a stopwatch, with no countdown
+    /// and no daily goal, so each of the two that a request gives it is refused.
+    /// </summary>
+    public static IEnumerable<Refusal> RefuseGoalFields(bool noGoal, bool givesDuration, bool givesGoal)
     {
-        var session = new SessionTimer
+        if (noGoal && givesDuration)
         {
-            Id = id,
-            NoGoal = initialDurationSec is null,
-            InitialDurationSec = initialDurationSec,
-            DailyGoalMinutes = dailyGoalMinutes,
-            TimeLeftMs = initialDurationSec * 1000L,
-            Version = 1,
-        };
+            yield return new Refusal(DurationField, $"A goalless session has no '{DurationField}'.");
+        }
+
+        if (noGoal && givesGoal)
+        {
+            yield return new Refusal(GoalField, $"A goalless session has no '{GoalField}'.");
+        }
+    }
+
+    /// <summary>The goalless rule for an edit: a goalless session takes no goal or duration, whichever a request gives.</summary>
+    public static Refusal? RefuseGoalEdit(SessionTimer session, int? dailyGoalMinutes, int? initialDurationSec) =>
+        session.NoGoal && (dailyGoalMinutes is not null || initialDurationSec is not null)
+            ? new Refusal(dailyGoalMinutes is not null ? GoalField : DurationField, "A goalless session has no goal or duration.")
+            : null;
+
+    /// <summary>
+    /// Starts keeping a new session: a countdown of <paramref name="initialDurationSec"/> with a daily goal, or,
+    /// when <paramref name="session"/> is goalless, a stopwatch (whose goal fields <see cref="RefuseGoalFields"/> refused).
+    /// </summary>
+    public static void Create(
+        UserTimers user, SessionTimer session, int? initialDurationSec, int? dailyGoalMinutes, long nowMs, Outcome outcome)
+    {
+        session.InitialDurationSec = initialDurationSec;
+        session.DailyGoalMinutes = dailyGoalMinutes;
+        session.TimeLeftMs = initialDurationSec * 1000L;
+        session.Version = 1;
         user.Sessions.Add(session);
         RecordGoal(user, session, outcome);
         outcome.Changes.Add(new Change(ChangeType.AddSession, nowMs, [session.Snapshot()]));
-        return session;
     }
 
     public static void Start(UserTimers user, SessionTimer session, long nowMs, Outcome outcome)
@@ -68,7 +91,7 @@ public static class Timekeeper
             return;
         }
 
-        if (user.Clock.SingleRunning)
+        if (user.Clock.Settings.SingleRunning)
         {
             foreach (var other in user.Sessions.Where(s => s.IsRunning && !s.Deleted).ToList())
             {
@@ -126,20 +149,21 @@ public static class Timekeeper
     public static void Delete(UserTimers user, SessionTimer session, long nowMs, Outcome outcome)
     {
         StopRun(user, session, nowMs, outcome);
-        session.Deleted = true;
+        session.DeletedAtMs = nowMs;
         Changed(session, ChangeType.DeleteSession, nowMs, outcome);
     }
 
     /// <summary>
-    /// Edits a session. Title and group are not timer fields: the caller applies them and passes
-    /// <paramref name="otherFieldsChanged"/> so that the edit still counts as one change.
+    /// Edits a session: one change when anything differs, title and group included. A goalless session's goal
+    /// fields were refused before (<see cref="RefuseGoalEdit"/>).
     /// </summary>
-    public static void Edit(
-        UserTimers user, SessionTimer session, int? dailyGoalMinutes, int? initialDurationSec,
-        bool otherFieldsChanged, long nowMs, Outcome outcome)
+    public static void Edit(UserTimers user, SessionTimer session, SessionEdit edit, long nowMs, Outcome outcome)
     {
-        var changed = otherFieldsChanged;
-        if (dailyGoalMinutes is { } goal && goal != session.DailyGoalMinutes)
+        var groupId = edit.Ungroup ? null : edit.GroupId ?? session.GroupId;
+        var changed = (edit.Title is not null && edit.Title != session.Title) || groupId != session.GroupId;
+        session.Title = edit.Title ?? session.Title;
+        session.GroupId = groupId;
+        if (edit.DailyGoalMinutes is { } goal && goal != session.DailyGoalMinutes)
         {
             session.DailyGoalMinutes = goal;
             RecordGoal(user, session, outcome);
@@ -147,7 +171,7 @@ public static class Timekeeper
         }
 
         var completes = false;
-        if (initialDurationSec is { } duration && duration != session.InitialDurationSec)
+        if (edit.InitialDurationSec is { } duration && duration != session.InitialDurationSec)
         {
             var elapsed = session.FullCountdownMs - session.TimeLeftAt(nowMs)!.Value;
             session.InitialDurationSec = duration;
@@ -181,28 +205,48 @@ public static class Timekeeper
     }
 
     /// <summary>
-    /// Changes the user's day settings. Settings the rules do not read (such as the week start) are applied
-    /// by the caller, who passes <paramref name="otherSettingsChanged"/> so that they still count as one change.
+    /// Changes the user's settings: one change (the event autoResetTimeChange) when any of them differs. A new zone
+    /// or reset time moves the end of today (SPEC section 2), and whatever that brings due is performed at once.
     /// </summary>
-    public static void ChangeSettings(
-        UserTimers user, DateTimeZone zone, LocalTime resetTime, bool singleRunning, bool otherSettingsChanged,
-        long nowMs, Outcome outcome)
+    public static void ChangeSettings(UserTimers user, UserSettings settings, long nowMs, Outcome outcome)
     {
-        var clock = user.Clock;
-        var dayChanged = !Equals(zone, clock.Zone) || resetTime != clock.ResetTime;
-        if (!dayChanged && singleRunning == clock.SingleRunning && !otherSettingsChanged)
+        if (settings == user.Clock.Settings)
         {
             return;
         }
 
-        if (dayChanged)
-        {
-            clock.ChangeSettings(zone, resetTime, nowMs);
-        }
-
-        clock.SingleRunning = singleRunning;
+        user.Clock.ChangeSettings(settings, nowMs);
         outcome.Changes.Add(new Change(ChangeType.AutoResetTimeChange, nowMs, []));
         CatchUp(user, nowMs, outcome);
+    }
+
+    public static void AddGroup(SessionGroup group, long nowMs, Outcome outcome) =>
+        outcome.Changes.Add(new Change(ChangeType.AddGroup, nowMs, [], group.Id));
+
+    /// <summary>Renames or redescribes a group: one change when either differs. Null leaves a field as it is.</summary>
+    public static void EditGroup(SessionGroup group, string? name, string? description, long nowMs, Outcome outcome)
+    {
+        if ((name ?? group.Name) == group.Name && (description ?? group.Description) == group.Description)
+        {
+            return;
+        }
+
+        group.Name = name ?? group.Name;
+        group.Description = description ?? group.Description;
+        outcome.Changes.Add(new Change(ChangeType.EditGroup, nowMs, [], group.Id));
+    }
+
+    /// <summary>Deletes a group: its live sessions become ungrouped, each one version newer, and travel with the change.</summary>
+    public static void DeleteGroup(UserTimers user, SessionGroup group, long nowMs, Outcome outcome)
+    {
+        var ungrouped = user.Sessions.Where(s => !s.Deleted && s.GroupId == group.Id).OrderBy(s => s.Id).ToList();
+        foreach (var session in ungrouped)
+        {
+            session.GroupId = null;
+            session.Version++;
+        }
+
+        outcome.Changes.Add(new Change(ChangeType.DeleteGroup, nowMs, [.. ungrouped.Select(s => s.Snapshot())], group.Id));
     }
 
     private static void Complete(UserTimers user, SessionTimer session, long targetMs, Outcome outcome)
@@ -274,3 +318,7 @@ public static class Timekeeper
         outcome.Changes.Add(new Change(type, atMs, [session.Snapshot()]));
     }
 }
+
+/// <summary>An edit of a session (SPEC section 3, edit): each field null when the request leaves it as it is.</summary>
+public sealed record SessionEdit(
+    string? Title = null, long? GroupId = null, bool Ungroup = false, int? DailyGoalMinutes = null, int? InitialDurationSec = null);

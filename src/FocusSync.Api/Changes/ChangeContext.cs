@@ -1,0 +1,147 @@
+using FocusSync.Api.Data;
+using FocusSync.Api.Timekeeping;
+using Microsoft.EntityFrameworkCore;
+
+namespace FocusSync.Api.Changes;
+
+/// <summary>One attempt's view of a user, caught up to now: what a read may look at.</summary>
+public abstract class UserView
+{
+    private readonly Dictionary<long, Group> _groups = [];
+    private readonly long _loadedSeq;
+
+    private protected UserView(FocusSyncDb db, User user, UserTimers timers, long nowMs)
+    {
+        Db = db;
+        User = user;
+        State = timers;
+        NowMs = nowMs;
+        _loadedSeq = user.Seq;
+    }
+
+    public User User { get; }
+    public UserClock Clock => State.Clock;
+    public long NowMs { get; }
+    public FocusSyncDb Db { get; }
+
+    /// <summary>The user's seq once this attempt's changes are committed.</summary>
+    public long Seq => _loadedSeq + Decided.Changes.Count;
+
+    public IEnumerable<Session> LiveSessions => State.Sessions.Cast<Session>().Where(s => !s.Deleted).OrderBy(s => s.Id);
+
+    private protected UserTimers State { get; }
+    private protected Outcome Decided { get; } = new();
+    private protected long LoadedSeq => _loadedSeq;
+
+    public Session? Find(long id) => (Session?)State.Sessions.FirstOrDefault(s => s.Id == id && !s.Deleted);
+
+    public async Task<Group?> FindGroupAsync(long id, CancellationToken cancellationToken)
+    {
+        if (!_groups.TryGetValue(id, out var group))
+        {
+            group = await Db.Groups.SingleOrDefaultAsync(g => g.Id == id && g.UserId == User.Id, cancellationToken);
+            if (group is not null)
+            {
+                _groups[id] = group;
+            }
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// Whether no other change of this user has committed since this view was taken. A read that spans
+    /// several queries asks last: a change commits its state, its credits and its seq together.
+    /// </summary>
+    public async Task<bool> IsUnchangedAsync(CancellationToken cancellationToken) =>
+        await Db.Users.AsNoTracking().Where(u => u.Id == User.Id).Select(u => u.Seq).SingleOrDefaultAsync(cancellationToken) == Seq;
+
+    private protected void Track(Group group) => _groups[group.Id] = group;
+
+    private protected Group TrackedGroup(long id) => _groups[id];
+}
+
+/// <summary>One attempt's view of a user for a change: the state the rules decide on, and what they decided so far.</summary>
+public sealed class ChangeContext : UserView
+{
+    private readonly bool _newUser;
+    private WriteLock? _writeLock;
+
+    internal ChangeContext(FocusSyncDb db, User user, UserClock clock, List<Session> sessions, long nowMs, WriteLock? writeLock)
+        : base(db, user, new UserTimers(clock, [.. sessions]), nowMs)
+    {
+        _writeLock = writeLock;
+        _newUser = db.Entry(user).State == EntityState.Added;
+    }
+
+    public UserTimers Timers => State;
+    public Outcome Outcome => Decided;
+
+    /// <summary>The changes decided, each with the seq it commits under.</summary>
+    public IEnumerable<(Change Change, long Seq)> NumberedChanges => Decided.Changes.Select((change, i) => (change, LoadedSeq + 1 + i));
+
+    /// <summary>The sessions this attempt holds: the live ones it loaded or created, and those it deleted.</summary>
+    public IEnumerable<Session> SessionRows => State.Sessions.Cast<Session>();
+
+    /// <summary>A group this attempt found or inserted.</summary>
+    public Group GroupRow(long id) => TrackedGroup(id);
+
+    /// <summary>Inserts a new session row inside this attempt's transaction, so its id is known to the rules.</summary>
+    public async Task<Session> InsertSessionAsync(Session row, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        Db.Sessions.Add(row);
+        await Db.SaveChangesAsync(cancellationToken);
+        return row;
+    }
+
+    public async Task<Group> InsertGroupAsync(Group group, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        Db.Groups.Add(group);
+        await Db.SaveChangesAsync(cancellationToken);
+        Track(group);
+        return group;
+    }
+
+    public void RemoveGroup(Group group) => Db.Groups.Remove(group);
+
+    /// <summary>Whether another request created this user, or committed a change of theirs, since this context was loaded.</summary>
+    internal async Task<bool> WasOvertakenAsync(CancellationToken cancellationToken)
+    {
+        var seq = await Db.Users.AsNoTracking().Where(u => u.Id == User.Id).Select(u => (long?)u.Seq).SingleOrDefaultAsync(cancellationToken);
+        return _newUser ? seq is not null : seq != LoadedSeq;
+    }
+
+    /// <summary>Writes the user's clock, next due instant and seq to their row; the rules changed the session rows themselves.</summary>
+    internal void WriteBack()
+    {
+        User.StoreClock(Clock);
+        User.NextDueMs = TimerRules.NextDueMs(State);
+        User.Seq = Seq;
+    }
+
+    /// <summary>
+    /// Every write takes the user's row first, so writers of one user never hold each other's rows in the
+    /// opposite order (a deadlock on PostgreSQL); the seq check then tells whether the loaded state is current.
+    /// </summary>
+    internal async Task BeginTransactionAsync(CancellationToken cancellationToken) =>
+        _writeLock ??= await WriteLock.AcquireAsync(Db, User.Id, cancellationToken);
+
+    internal async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_writeLock is not null)
+        {
+            await _writeLock.CommitAsync(cancellationToken);
+        }
+    }
+
+    internal async Task DisposeTransactionAsync()
+    {
+        if (_writeLock is not null)
+        {
+            await _writeLock.DisposeAsync();
+            _writeLock = null;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using FocusSync.Api.Data;
+using FocusSync.Api.Timekeeping;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace FocusSync.Api.Changes;
+
+public sealed record UserIdentity(string Id, string? Name, string? Email);
+
+/// <summary>Sends a user's committed changes to every connection of theirs.</summary>
+public interface IChangePublisher
+{
+    Task PublishAsync(ChangeContext committed);
+}
+
+/// <summary>
+/// The one writer of a user's data. Every change goes load → catch up → decide → commit → publish: it loads the
+/// user and their live sessions, performs whatever fell due (<see cref="TimerRules.CatchUp"/>), lets the caller
+/// decide through the rules, commits the new state, the credited time and the seq in one transaction, then sends
+/// the events. The user's seq is an optimistic-concurrency token, so two requests of one user (on one instance or
+/// several) never both commit a change built on the same state: the loser loads again, this time holding the
+/// user's write lock, and commits.
+/// </summary>
+public sealed class ChangePipeline(
+    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<ChangePipeline> logger)
+{
+    private const int MaxAttempts = 20;
+
+    private enum Failure
+    {
+        Other,
+        Conflict,
+        ConstraintViolation,
+    }
+
+    /// <summary>Applies a change: <paramref name="decide"/> runs on the caught-up state, and what it decided commits with the catch-up.</summary>
+    public Task<T> ApplyAsync<T>(
+        UserIdentity identity, Func<ChangeContext, Task<T>> decide, CancellationToken cancellationToken = default) =>
+        RunAsync(identity, async context =>
+        {
+            var result = await decide(context);
+            await CommitAsync(context, cancellationToken);
+            return result;
+        }, cancellationToken);
+
+    public Task<T> ApplyAsync<T>(
+        UserIdentity identity, Func<ChangeContext, T> decide, CancellationToken cancellationToken = default) =>
+        ApplyAsync(identity, context => Task.FromResult(decide(context)), cancellationToken);
+
+    /// <summary>
+    /// Reads a user's data as of now. What fell due is performed and committed first, like the change it is, so a
+    /// read after a countdown's target already shows it completed and its time credited.
+    /// </summary>
+    public Task<T> ReadAsync<T>(
+        UserIdentity identity, Func<UserView, Task<T>> read, CancellationToken cancellationToken = default) =>
+        RunAsync(identity, async context =>
+        {
+            await CommitAsync(context, cancellationToken);
+            return await read(context);
+        }, cancellationToken);
+
+    public Task<T> ReadAsync<T>(
+        UserIdentity identity, Func<UserView, T> read, CancellationToken cancellationToken = default) =>
+        ReadAsync(identity, view => Task.FromResult(read(view)), cancellationToken);
+
+    /// <summary>Performs only what fell due: the due-work job's work for one user.</summary>
+    public Task CatchUpAsync(string userId, CancellationToken cancellationToken = default) =>
+        ReadAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
+
+    private async Task<T> RunAsync<T>(
+        UserIdentity identity, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            return await RunAttemptsAsync(identity, attempt, cancellationToken);
+        }
+
+        // One SQLite connection for the whole request: each open of a pooled connection re-runs the durability pragma.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await RunAttemptsAsync(identity, attempt, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<T> RunAttemptsAsync<T>(
+        UserIdentity identity, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        for (var number = 1; ; number++)
+        {
+            db.ChangeTracker.Clear();
+            var context = await LoadAsync(identity, exclusive: number > 1, cancellationToken);
+            try
+            {
+                TimerRules.CatchUp(context.Timers, context.NowMs, context.Outcome);
+                return await attempt(context);
+            }
+            catch (Exception ex) when (number < MaxAttempts && Classify(ex) is not Failure.Other)
+            {
+                // The transaction must end before the user's row can be read again (PostgreSQL refuses any statement in a failed one).
+                await context.DisposeTransactionAsync();
+                if (Classify(ex) is Failure.ConstraintViolation && !await context.WasOvertakenAsync(cancellationToken))
+                {
+                    throw;
+                }
+
+                // Another request of this user committed first (or created the user first): start again from its state.
+                logger.LogDebug("Retrying a change of a user after a concurrent commit (attempt {Attempt})", number);
+            }
+            finally
+            {
+                await context.DisposeTransactionAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// What a failed attempt says about trying again. The loop exists for lost races between changes of one user:
+    /// the seq check (a concurrency exception), and what the databases answer to two transactions colliding —
+    /// PostgreSQL's serialization failure and deadlock, SQLite's busy and locked. A constraint violation is a lost
+    /// race only when another change of the user committed since the attempt loaded (it inserted the same user or
+    /// idempotency key, deleted the group the attempt used, or deleted the session it changed); otherwise it is a
+    /// fault that no retry would mend. Anything else fails the request at once.
+    /// </summary>
+    private static Failure Classify(Exception exception) => exception switch
+    {
+        DbUpdateConcurrencyException => Failure.Conflict,
+        DbUpdateException { InnerException: { } inner } => Classify(inner),
+        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => Failure.Conflict,
+        PostgresException { SqlState: var state } when state.StartsWith("23", StringComparison.Ordinal) => Failure.ConstraintViolation,
+        SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED } => Failure.Conflict,
+        SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_CONSTRAINT } => Failure.ConstraintViolation,
+        _ => Failure.Other,
+    };
+
+    /// <summary>
+    /// Loads the user and their live sessions in one round trip; a user met for the first time starts with the
+    /// default settings. An attempt after a lost race loads holding the user's write lock, so that it cannot lose
+    /// again, however many requests of the user arrive at once.
+    /// </summary>
+    private async Task<ChangeContext> LoadAsync(UserIdentity identity, bool exclusive, CancellationToken cancellationToken)
+    {
+        var writeLock = exclusive ? await WriteLock.AcquireAsync(db, identity.Id, cancellationToken) : null;
+        try
+        {
+            var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var loaded = await db.Users.Where(u => u.Id == identity.Id)
+                .Select(u => new
+                {
+                    User = u,
+                    Sessions = db.Sessions.Where(s => s.UserId == u.Id && s.DeletedAtMs == null).OrderBy(s => s.Id).ToList(),
+                })
+                .SingleOrDefaultAsync(cancellationToken);
+            if (loaded is null)
+            {
+                var user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
+                db.Users.Add(user);
+                return new ChangeContext(db, user, UserClock.Create(UserSettings.Default, nowMs), [], nowMs, writeLock);
+            }
+
+            return new ChangeContext(db, loaded.User, loaded.User.ReadClock(), loaded.Sessions, nowMs, writeLock);
+        }
+        catch
+        {
+            if (writeLock is not null)
+            {
+                await writeLock.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Commits what the attempt decided, if anything, then wakes the due-work job and publishes the events.</summary>
+    private async Task CommitAsync(ChangeContext context, CancellationToken cancellationToken)
+    {
+        context.WriteBack();
+        if (!db.ChangeTracker.HasChanges() && context.Outcome.Credits.Count == 0)
+        {
+            return;
+        }
+
+        await context.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.AddCreditsAsync(context.User.Id, context.Outcome.Credits, cancellationToken);
+        await context.CommitAsync(cancellationToken);
+        if (context.Outcome.Changes.Count > 0)
+        {
+            dueWork.Due(context.User.NextDueMs);
+            await PublishAsync(context);
+        }
+    }
+
+    private async Task PublishAsync(ChangeContext committed)
+    {
+        try
+        {
+            await publisher.PublishAsync(committed);
+        }
+        catch (Exception ex)
+        {
+            // The change is committed; a client that missed the event sees the seq gap and resyncs.
+            logger.LogWarning(ex, "Broadcasting {Count} events failed", committed.Outcome.Changes.Count);
+        }
+    }
+}
