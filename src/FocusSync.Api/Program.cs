@@ -9,23 +9,35 @@ using FocusSync.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddDefaultAddress();
+builder.AddStructuredLogs();
+builder.AddClock();
 builder.AddTrustedProxies();
-builder.AddFocusSyncApi();
+builder.AddProblemResponses();
+builder.AddBrowserSecurity();
+builder.AddLimits();
 builder.AddRateLimits();
 builder.AddFocusSyncData();
 builder.AddFirebaseAuth();
 builder.AddRealtime();
+builder.AddHealth();
+builder.AddApiDocs();
 builder.AddWebClient();
 
 var app = builder.Build();
 
+// The order matters: each middleware sees what the ones before it decided.
 app.UseTrustedProxies();
-app.UseFocusSyncApi();
+app.UseProblemResponses();
+app.UseBrowserSecurity();
+app.UseRequestBodyLimit();
 app.UseWebClient();
 app.UseAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();
 
+app.MapApiDocs();
+app.MapHealth();
 app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();

@@ -5,33 +5,41 @@ using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Http;
 
-public sealed class RequestBodyOptions
+/// <summary>
+/// Sizes (the <c>Limits</c> section): how large one request may be and how much one user may keep.
+/// How often a caller may send requests is <see cref="RateLimitOptions"/> (the <c>RateLimits</c> section).
+/// </summary>
+public sealed class LimitOptions
 {
-    /// <summary>Bound from the same section as the per-user caps.</summary>
     public const string Section = "Limits";
 
     /// <summary>The largest request body accepted; every body of this API is a small JSON object.</summary>
     [Range(1, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    [Range(1, 100_000)]
+    public int MaxSessionsPerUser { get; set; } = 500;
+
+    [Range(1, 100_000)]
+    public int MaxGroupsPerUser { get; set; } = 100;
 }
 
 /// <summary>
-/// Caps request bodies and answers 413 with a problem that names the limit, whether the size is
-/// declared up front (Content-Length) or only discovered while reading (chunked).
+/// The <see cref="LimitOptions"/>, and the cap on request bodies: a 413 with a problem that names the limit,
+/// whether the size is declared up front (Content-Length) or only discovered while reading (chunked).
 /// </summary>
-public static class RequestBodyLimit
+public static class Limits
 {
-    public static WebApplicationBuilder AddRequestBodyLimit(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RequestBodyOptions>().BindConfiguration(RequestBodyOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<LimitOptions>(LimitOptions.Section);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         return builder;
     }
 
     public static WebApplication UseRequestBodyLimit(this WebApplication app)
     {
-        var max = app.Services.GetRequiredService<IOptions<RequestBodyOptions>>().Value.MaxRequestBodyBytes;
+        var max = app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.MaxRequestBodyBytes;
         app.Use((context, next) =>
         {
             if (context.Request.ContentLength > max)
@@ -56,7 +64,7 @@ public static class RequestBodyLimit
     }
 
     internal static string TooLargeDetail(long max) =>
-        $"The request body is larger than the limit of {max} bytes (Limits:MaxRequestBodyBytes).";
+        $"The request body is larger than the limit of {max} bytes ({LimitOptions.Section}:{nameof(LimitOptions.MaxRequestBodyBytes)}).";
 
     private static Task WriteTooLargeAsync(HttpContext context, long max)
     {
@@ -74,7 +82,7 @@ public static class RequestBodyLimit
     }
 
     /// <summary>Turns a malformed or oversized request that surfaced as an exception into its 4xx problem.</summary>
-    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<RequestBodyOptions> options)
+    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<LimitOptions> options)
         : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
