@@ -37,6 +37,11 @@ public sealed class Group
 
 public sealed class Session
 {
+    /// <summary>A countdown lasts at most a day, and a daily goal is at most the whole day.</summary>
+    public const int MaxInitialDurationSec = 86400;
+
+    public const int MaxDailyGoalMinutes = 1440;
+
     public long Id { get; init; }
     public required string UserId { get; init; }
     public required string Title { get; set; }

@@ -40,7 +40,8 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             {
                 t.HasCheckConstraint("CK_Sessions_Goal",
                     "(\"NoGoal\" AND \"InitialDurationSec\" IS NULL AND \"DailyGoalMinutes\" IS NULL AND \"TimeLeftMs\" IS NULL AND \"TargetMs\" IS NULL)"
-                    + " OR (NOT \"NoGoal\" AND \"InitialDurationSec\" BETWEEN 1 AND 86400 AND \"DailyGoalMinutes\" BETWEEN 1 AND 1440 AND \"TimeLeftMs\" >= 0)");
+                    + $" OR (NOT \"NoGoal\" AND \"InitialDurationSec\" BETWEEN 1 AND {Session.MaxInitialDurationSec}"
+                    + $" AND \"DailyGoalMinutes\" BETWEEN 1 AND {Session.MaxDailyGoalMinutes} AND \"TimeLeftMs\" >= 0)");
                 t.HasCheckConstraint("CK_Sessions_Running",
                     "(\"RunStartedAtMs\" IS NULL AND \"TargetMs\" IS NULL) OR (\"RunStartedAtMs\" IS NOT NULL AND \"DeletedAtMs\" IS NULL)");
                 t.HasCheckConstraint("CK_Sessions_FocusMs", "\"FocusMs\" >= 0");

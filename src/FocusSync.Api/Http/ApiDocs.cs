@@ -9,7 +9,12 @@ public static class ApiDocs
 
     public static WebApplicationBuilder AddApiDocs(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>
+        {
+            // A request record's generated schema knows neither its limits nor what may be left out or null.
+            BodySchema.Find(context.JsonTypeInfo.Type)?.Describe(schema);
+            return Task.CompletedTask;
+        }));
         return builder;
     }
 

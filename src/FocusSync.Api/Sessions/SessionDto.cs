@@ -1,4 +1,8 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using FocusSync.Api.Data;
+using FocusSync.Api.Http;
 using FocusSync.Api.Timekeeping;
 
 namespace FocusSync.Api.Sessions;
@@ -39,6 +43,34 @@ public sealed record SessionDto(
 public sealed record SessionList(IReadOnlyList<SessionDto> Sessions, long Seq, long ServerTimeMs);
 
 public sealed record CreateSessionRequest(
-    string Title, long? GroupId, bool? NoGoal, int? InitialDuration, int? DailyGoalMinutes);
+    [Required, Text(nameof(StoredText.SessionTitle))] string Title,
+    long? GroupId,
+    bool NoGoal,
+    [Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
+    [Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes) : IValidatableObject
+{
+    /// <summary>A countdown needs its duration and daily goal; a goalless session (a stopwatch) has neither.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        (string Member, int? Value)[] goal = [(nameof(InitialDuration), InitialDuration), (nameof(DailyGoalMinutes), DailyGoalMinutes)];
+        foreach (var (member, value) in goal)
+        {
+            var field = JsonNamingPolicy.CamelCase.ConvertName(member);
+            if (NoGoal && value is not null)
+            {
+                yield return new ValidationResult($"A goalless session has no '{field}'.", [member]);
+            }
+            else if (!NoGoal && value is null)
+            {
+                yield return new ValidationResult($"'{field}' is required.", [member]);
+            }
+        }
+    }
+}
 
-public sealed record EditSessionRequest(string? Title, long? GroupId, int? InitialDuration, int? DailyGoalMinutes);
+/// <summary>Changes only the fields sent; <c>groupId: null</c> takes the session out of its group.</summary>
+public sealed record EditSessionRequest(
+    [DisallowNull, Text(nameof(StoredText.SessionTitle))] string? Title,
+    Optional<long?> GroupId,
+    [DisallowNull, Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
+    [DisallowNull, Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes);
