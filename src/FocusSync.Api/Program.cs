@@ -26,7 +26,8 @@ builder.AddWebClient();
 
 var app = builder.Build();
 
-// The order matters: each middleware sees what the ones before it decided.
+// Order matters: the caller's address before anything reads it, problems for all that follows, the body cap
+// before any body is read, and rate limits once the caller is known.
 app.UseTrustedProxies();
 app.UseProblemResponses();
 app.UseBrowserSecurity();

@@ -61,17 +61,8 @@ public static class BrowserSecurity
         {
             if (context.Request.Path.StartsWithSegments(HubPathPrefix) && !IsAllowedOrigin(context))
             {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status403Forbidden,
-                        Title = "Origin not allowed",
-                        Detail = "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.",
-                    },
-                }).AsTask();
+                return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+                    "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.");
             }
 
             return next(context);

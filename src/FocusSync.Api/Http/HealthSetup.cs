@@ -29,8 +29,8 @@ public static class HealthSetup
 
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSettings<HealthOptions>(HealthOptions.Section);
         builder.Services.AddSingleton<HealthCheckCache>();
+        builder.Services.AddSettings<HealthOptions>(HealthOptions.Section);
         // Post-configured, so that checks added anywhere (data, realtime, tests) are all cached.
         builder.Services.AddOptions<HealthCheckServiceOptions>().PostConfigure<HealthCheckCache>((checks, cache) =>
         {

@@ -1,28 +1,8 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Http;
-
-/// <summary>
-/// Sizes (the <c>Limits</c> section): how large one request may be and how much one user may keep.
-/// How often a caller may send requests is <see cref="RateLimitOptions"/> (the <c>RateLimits</c> section).
-/// </summary>
-public sealed class LimitOptions
-{
-    public const string Section = "Limits";
-
-    /// <summary>The largest request body accepted; every body of this API is a small JSON object.</summary>
-    [Range(1, 100 * 1024 * 1024)]
-    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
-
-    [Range(1, 100_000)]
-    public int MaxSessionsPerUser { get; set; } = 500;
-
-    [Range(1, 100_000)]
-    public int MaxGroupsPerUser { get; set; } = 100;
-}
 
 /// <summary>
 /// The <see cref="LimitOptions"/>, and the cap on request bodies: a 413 with a problem that names the limit,
@@ -44,7 +24,7 @@ public static class Limits
         {
             if (context.Request.ContentLength > max)
             {
-                return WriteTooLargeAsync(context, max);
+                return Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeTitle, TooLargeDetail(max));
             }
 
             // Kestrel enforces the feature itself; hosts without it (the test server) get a counting stream.
@@ -63,23 +43,10 @@ public static class Limits
         return app;
     }
 
+    private const string TooLargeTitle = "Request body too large";
+
     internal static string TooLargeDetail(long max) =>
         $"The request body is larger than the limit of {max} bytes ({LimitOptions.Section}:{nameof(LimitOptions.MaxRequestBodyBytes)}).";
-
-    private static Task WriteTooLargeAsync(HttpContext context, long max)
-    {
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Title = "Request body too large",
-                Detail = TooLargeDetail(max),
-            },
-        }).AsTask();
-    }
 
     /// <summary>Turns a malformed or oversized request that surfaced as an exception into its 4xx problem.</summary>
     private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<LimitOptions> options)
@@ -100,7 +67,7 @@ public static class Limits
                 ProblemDetails =
                 {
                     Status = bad.StatusCode,
-                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLargeTitle : "Bad request",
                     Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? TooLargeDetail(options.Value.MaxRequestBodyBytes)
                         : "The request could not be read.",
