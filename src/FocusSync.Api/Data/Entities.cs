@@ -6,6 +6,15 @@ public sealed class User
     public const int MaxNameLength = 200;
     public const int MaxEmailLength = 320;
 
+    /// <summary>The longest IANA zone id is 32 characters; this leaves room for new ones.</summary>
+    public const int MaxTimeZoneLength = 64;
+
+    /// <summary>A reset time is stored as "HH:mm".</summary>
+    public const int ResetTimeLength = 5;
+
+    /// <summary>"wednesday", the longest day name.</summary>
+    public const int MaxWeekStartLength = 9;
+
     public required string Id { get; init; }
     public string? Name { get; set; }
     public string? Email { get; set; }

@@ -18,9 +18,9 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
             user.Property(u => u.Name).HasMaxLength(User.MaxNameLength);
             user.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
-            user.Property(u => u.TimeZone).HasMaxLength(64);
-            user.Property(u => u.ResetTime).HasMaxLength(5);
-            user.Property(u => u.WeekStart).HasMaxLength(9);
+            user.Property(u => u.TimeZone).HasMaxLength(User.MaxTimeZoneLength);
+            user.Property(u => u.ResetTime).HasMaxLength(User.ResetTimeLength);
+            user.Property(u => u.WeekStart).HasMaxLength(User.MaxWeekStartLength);
             user.Property(u => u.Seq).IsConcurrencyToken();
             user.HasIndex(u => u.NextDueMs);
         });

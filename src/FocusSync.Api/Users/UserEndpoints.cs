@@ -12,10 +12,10 @@ namespace FocusSync.Api.Users;
 
 /// <summary>Changes only the settings sent; none may be null.</summary>
 public sealed record UserSettingsRequest(
-    [DisallowNull, Length(1, 64), TimeZoneId, Description("an IANA time-zone id such as Europe/Paris")] string? TimeZone,
-    [DisallowNull, Length(5, 5), RegularExpression("^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+    [DisallowNull, Length(1, User.MaxTimeZoneLength), TimeZoneId, Description("an IANA time-zone id such as Europe/Paris")] string? TimeZone,
+    [DisallowNull, Length(User.ResetTimeLength, User.ResetTimeLength), RegularExpression("^([01][0-9]|2[0-3]):[0-5][0-9]$"),
         Description("a local time of day as \"HH:mm\", from 00:00 to 23:59")] string? ResetTime,
-    [DisallowNull, Length(1, 9), AllowedValues("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")] string? WeekStart,
+    [DisallowNull, Length(1, User.MaxWeekStartLength), AllowedValues("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")] string? WeekStart,
     [DisallowNull] bool? SingleRunning);
 
 /// <summary>An IANA time-zone id that the time-zone database knows, such as <c>Europe/Paris</c>.</summary>
