@@ -10,24 +10,37 @@ using FocusSync.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddDefaultAddress();
+builder.AddStructuredLogs();
+builder.AddClock();
 builder.AddTrustedProxies();
-builder.AddFocusSyncApi();
+builder.AddProblemResponses();
+builder.AddBrowserSecurity();
+builder.AddLimits();
 builder.AddRateLimits();
 builder.AddFocusSyncData();
 builder.AddFirebaseAuth();
 builder.AddRealtime();
 builder.AddDueWork();
+builder.AddHealth();
+builder.AddApiDocs();
 builder.AddWebClient();
 
 var app = builder.Build();
 
+// Order matters: the caller's address before anything reads it, problems for all that follows, the body cap
+// before any body is read, and rate limits once the caller is known.
 app.UseTrustedProxies();
-app.UseFocusSyncApi();
+app.UseProblemResponses();
+app.UseBrowserSecurity();
+app.UseRequestBodyLimit();
 app.UseWebClient();
 app.UseAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();
 
+app.MapApiDocs();
+app.MapHealth();
 app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();

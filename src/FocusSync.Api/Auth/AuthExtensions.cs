@@ -1,6 +1,6 @@
+using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -16,25 +16,18 @@ public static class AuthExtensions
     /// </summary>
     public static WebApplicationBuilder AddFirebaseAuth(this WebApplicationBuilder builder)
     {
-        var isDevelopmentMode = string.Equals(
-            builder.Configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}"],
-            nameof(AuthMode.Development),
-            StringComparison.OrdinalIgnoreCase);
-        AuthStartupGuard.ThrowIfRefused(isDevelopmentMode, builder.Environment, builder.Configuration);
+        var mode = builder.Configuration.ReadSettings<AuthOptions>(AuthOptions.Section).Mode;
+        AuthStartupGuard.ThrowIfRefused(mode == AuthMode.Development, builder.Environment, builder.Configuration);
 
         var services = builder.Services;
-        services.TryAddSingleton(TimeProvider.System);
-
-        services.AddOptions<AuthOptions>()
-            .BindConfiguration(AuthOptions.SectionName)
+        services.AddSettings<AuthOptions>(AuthOptions.Section)
             .PostConfigure(auth =>
             {
                 if (auth.Mode == AuthMode.Development && string.IsNullOrWhiteSpace(auth.Firebase.ProjectId))
                 {
                     auth.Firebase.ProjectId = FirebaseAuthOptions.DevelopmentProjectId;
                 }
-            })
-            .ValidateOnStart();
+            });
         // The guard runs again at start for configuration added after this call (e.g. by test factories).
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
 

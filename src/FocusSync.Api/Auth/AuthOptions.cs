@@ -8,7 +8,7 @@ public enum AuthMode
 
 public sealed class AuthOptions
 {
-    public const string SectionName = "Auth";
+    public const string Section = "Auth";
 
     public AuthMode Mode { get; set; } = AuthMode.Firebase;
 

@@ -1,4 +1,3 @@
-using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -17,7 +16,6 @@ public static class DevTokenEndpoints
         }
 
         app.MapPost("/dev/token", IssueDevToken)
-            .Accepts<DevTokenRequest>("application/json")
             .AllowAnonymous()
             .WithTags("Auth")
             .WithName("IssueDevToken")
@@ -26,29 +24,15 @@ public static class DevTokenEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<DevTokenResponse>, ValidationProblem>> IssueDevToken(
-        HttpRequest request, DevTokenIssuer issuer, CancellationToken ct)
+    public static Results<Ok<DevTokenResponse>, ValidationProblem> IssueDevToken(
+        JsonBody<DevTokenRequest> body, DevTokenIssuer issuer)
     {
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(bodyErrors!);
+            return Problems.Invalid(body.Errors);
         }
 
-        fields.OnlyAllow("uid", "name", "email");
-        var uid = fields.String("uid", 1, User.MaxIdLength, required: true);
-        var name = fields.String("name", 0, User.MaxNameLength, required: false);
-        var email = fields.String("email", 0, User.MaxEmailLength, required: false);
-        if (uid is not null && !ClaimText.IsClean(uid))
-        {
-            fields.Fail("uid", "'uid' must not contain control characters.");
-        }
-
-        if (!fields.IsValid || uid is null)
-        {
-            return Problems.Invalid(fields.Errors);
-        }
-
+        var (uid, name, email) = body.Value;
         return TypedResults.Ok(issuer.Issue(uid, name, email));
     }
 }

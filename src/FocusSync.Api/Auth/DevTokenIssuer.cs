@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
+using FocusSync.Api.Data;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -90,6 +92,19 @@ public sealed class DevTokenIssuer(IOptions<AuthOptions> options, TimeProvider t
     }
 }
 
-public sealed record DevTokenRequest(string? Uid, string? Name, string? Email);
+public sealed record DevTokenRequest(
+    [Required, Length(1, User.MaxIdLength)] string Uid,
+    [Length(0, User.MaxNameLength)] string? Name,
+    [Length(0, User.MaxEmailLength)] string? Email) : IValidatableObject
+{
+    /// <summary>A token's subject is compared as sent, so it holds no control character, not even a tab or line break.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!ClaimText.IsClean(Uid))
+        {
+            yield return new ValidationResult("'uid' must not contain control characters.", [nameof(Uid)]);
+        }
+    }
+}
 
 public sealed record DevTokenResponse(string Token, long ExpiresAtMs);

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FocusSync.Api.Data;
+using FocusSync.Api.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -187,8 +188,7 @@ public static class DueWorkSetup
     /// <summary>The change pipeline, and the job that runs what falls due through it.</summary>
     public static WebApplicationBuilder AddDueWork(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DueWorkOptions>().BindConfiguration(DueWorkOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<DueWorkOptions>(DueWorkOptions.Section);
         builder.Services.AddScoped<ChangePipeline>();
         builder.Services.AddSingleton<DueWorkSignal>();
         builder.Services.AddHostedService<DueWorkJob>();

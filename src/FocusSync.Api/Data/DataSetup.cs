@@ -3,7 +3,6 @@ using System.Data.Common;
 using FocusSync.Api.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Data;
@@ -29,9 +28,8 @@ public static class DataSetup
 
     public static WebApplicationBuilder AddFocusSyncData(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.AddSettings<DatabaseOptions>(DatabaseOptions.Section);
+        var database = builder.Configuration.ReadSettings<DatabaseOptions>(DatabaseOptions.Section);
         var connection = builder.Configuration.GetConnectionString("Default");
         if (database.Provider == "Postgres")
         {
@@ -50,9 +48,7 @@ public static class DataSetup
                 QuietConflicts(o.UseSqlite(connection ?? DefaultSqlite).AddInterceptors(durability)));
         }
 
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<IdempotencyOptions>(IdempotencyOptions.Section);
         builder.Services.AddHostedService<IdempotencyPruner>();
         builder.Services.AddHealthChecks().AddDbContextCheck<FocusSyncDb>("database", tags: [HealthSetup.ReadyTag]);
         return builder;

@@ -9,6 +9,15 @@ public sealed class User
     public const int MaxNameLength = 200;
     public const int MaxEmailLength = 320;
 
+    /// <summary>The longest IANA zone id is 32 characters; this leaves room for new ones.</summary>
+    public const int MaxTimeZoneLength = 64;
+
+    /// <summary>A reset time is stored as "HH:mm".</summary>
+    public const int ResetTimeLength = 5;
+
+    /// <summary>"wednesday", the longest day name.</summary>
+    public const int MaxWeekStartLength = 9;
+
     public required string Id { get; init; }
     public string? Name { get; set; }
     public string? Email { get; set; }
@@ -58,6 +67,11 @@ public sealed class Group : SessionGroup
 /// </summary>
 public sealed class Session : SessionTimer
 {
+    /// <summary>A countdown lasts at most a day, and a daily goal is at most the whole day.</summary>
+    public const int MaxInitialDurationSec = 86400;
+
+    public const int MaxDailyGoalMinutes = 1440;
+
     public required string UserId { get; init; }
     public long CreatedAtMs { get; init; }
 }

@@ -18,9 +18,9 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
             user.Property(u => u.Name).HasMaxLength(User.MaxNameLength);
             user.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
-            user.Property(u => u.TimeZone).HasMaxLength(64);
-            user.Property(u => u.ResetTime).HasMaxLength(5);
-            user.Property(u => u.WeekStart).HasMaxLength(9);
+            user.Property(u => u.TimeZone).HasMaxLength(User.MaxTimeZoneLength);
+            user.Property(u => u.ResetTime).HasMaxLength(User.ResetTimeLength);
+            user.Property(u => u.WeekStart).HasMaxLength(User.MaxWeekStartLength);
             user.Property(u => u.Seq).IsConcurrencyToken();
             user.HasIndex(u => u.NextDueMs);
         });
@@ -40,7 +40,8 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             {
                 t.HasCheckConstraint("CK_Sessions_Goal",
                     "(\"NoGoal\" AND \"InitialDurationSec\" IS NULL AND \"DailyGoalMinutes\" IS NULL AND \"TimeLeftMs\" IS NULL AND \"TargetMs\" IS NULL)"
-                    + " OR (NOT \"NoGoal\" AND \"InitialDurationSec\" BETWEEN 1 AND 86400 AND \"DailyGoalMinutes\" BETWEEN 1 AND 1440 AND \"TimeLeftMs\" >= 0)");
+                    + $" OR (NOT \"NoGoal\" AND \"InitialDurationSec\" BETWEEN 1 AND {Session.MaxInitialDurationSec}"
+                    + $" AND \"DailyGoalMinutes\" BETWEEN 1 AND {Session.MaxDailyGoalMinutes} AND \"TimeLeftMs\" >= 0)");
                 t.HasCheckConstraint("CK_Sessions_Running",
                     "(\"RunStartedAtMs\" IS NULL AND \"TargetMs\" IS NULL) OR (\"RunStartedAtMs\" IS NOT NULL AND \"DeletedAtMs\" IS NULL)");
                 t.HasCheckConstraint("CK_Sessions_FocusMs", "\"FocusMs\" >= 0");

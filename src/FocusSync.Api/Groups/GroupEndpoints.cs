@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
@@ -11,7 +13,14 @@ using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Groups;
 
-public sealed record GroupRequest(string? Name, string? Description);
+public sealed record CreateGroupRequest(
+    [Required, Text(nameof(StoredText.GroupName))] string Name,
+    [Text(nameof(StoredText.GroupDescription))] string? Description);
+
+/// <summary>Changes only the fields sent; <c>description: null</c> clears the description.</summary>
+public sealed record EditGroupRequest(
+    [DisallowNull, Text(nameof(StoredText.GroupName))] string? Name,
+    [Text(nameof(StoredText.GroupDescription))] Optional<string?> Description);
 
 public sealed record GroupList(IReadOnlyList<GroupDto> Groups);
 
@@ -21,9 +30,8 @@ public static class GroupEndpoints
     {
         var groups = app.MapGroup("/groups").RequireAuthorization().WithTags("Groups");
         groups.MapGet("/", List);
-        var fields = $"'name': {StoredText.GroupName.Description}. 'description': {StoredText.GroupDescription.Description}.";
-        groups.MapPost("/", Create).Accepts<GroupRequest>("application/json").WithDescription(fields);
-        groups.MapPatch("/{id}", Edit).Accepts<GroupRequest>("application/json").WithDescription(fields);
+        groups.MapPost("/", Create);
+        groups.MapPatch("/{id}", Edit);
         groups.MapDelete("/{id}", Delete);
         return app;
     }
@@ -37,21 +45,15 @@ public static class GroupEndpoints
         }, ct);
 
     private static async Task<Results<Created<GroupDto>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, IOptions<LimitOptions> limits, CancellationToken ct)
+        JsonBody<CreateGroupRequest> body, ClaimsPrincipal user, ChangePipeline changes, IOptions<LimitOptions> limits, CancellationToken ct)
     {
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(bodyErrors!);
+            return Problems.Invalid(body.Errors);
         }
 
-        fields.OnlyAllow("name", "description");
-        var name = fields.String("name", StoredText.GroupName, required: true);
-        var description = fields.String("description", StoredText.GroupDescription, required: false) ?? "";
-        if (!fields.IsValid)
-        {
-            return Problems.Invalid(fields.Errors);
-        }
+        var name = body.Value.Name;
+        var description = body.Value.Description ?? "";
 
         return await changes.ApplyAsync<Results<Created<GroupDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {
@@ -70,31 +72,20 @@ public static class GroupEndpoints
     }
 
     private static async Task<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>> Edit(
-        string id, HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
+        string id, JsonBody<EditGroupRequest> body, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
         if (SessionEndpoints.ParseId(id) is not { } groupId)
         {
             return SessionEndpoints.InvalidId();
         }
 
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(bodyErrors!);
+            return Problems.Invalid(body.Errors);
         }
 
-        fields.OnlyAllow("name", "description");
-        if (fields.IsNull("name"))
-        {
-            fields.Fail("name", "'name' cannot be null.");
-        }
-
-        var name = fields.String("name", StoredText.GroupName, required: false);
-        var description = fields.IsNull("description") ? "" : fields.String("description", StoredText.GroupDescription, required: false);
-        if (!fields.IsValid)
-        {
-            return Problems.Invalid(fields.Errors);
-        }
+        var name = body.Value.Name;
+        var description = body.Value.Description is { IsSet: true, Value: var text } ? text ?? "" : null;
 
         return await changes.ApplyAsync<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {

@@ -22,10 +22,9 @@ public static class BrowserSecurity
 
     public static WebApplicationBuilder AddBrowserSecurity(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CorsOptions>().BindConfiguration(CorsOptions.Section)
-            .Validate(o => o.AllowedOrigins.All(IsOrigin), "Cors:AllowedOrigins must hold origins such as https://app.example.com.")
-            .ValidateOnStart();
-        var origins = builder.Configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+        builder.Services.AddSettings<CorsOptions>(CorsOptions.Section)
+            .Validate(o => o.AllowedOrigins.All(IsOrigin), "Cors:AllowedOrigins must hold origins such as https://app.example.com.");
+        var origins = builder.Configuration.ReadSettings<CorsOptions>(CorsOptions.Section).AllowedOrigins;
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .WithOrigins(origins)
             .AllowAnyHeader()
@@ -38,7 +37,8 @@ public static class BrowserSecurity
 
     public static WebApplication UseBrowserSecurity(this WebApplication app)
     {
-        var policy = ContentSecurityPolicy(app.Configuration);
+        var policy = ContentSecurityPolicy(
+            app.Services.GetRequiredService<IOptions<AuthOptions>>().Value, app.Services.GetRequiredService<IOptions<WebClientOptions>>().Value);
         // The API reference page (Scalar) boots from an inline module script and inline styles.
         const string apiPagePolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             + "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -51,7 +51,7 @@ public static class BrowserSecurity
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
-                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ApiSetup.ApiPagePath) ? apiPagePolicy : policy;
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ApiDocs.PagePath) ? apiPagePolicy : policy;
                 return Task.CompletedTask;
             });
             return next(context);
@@ -61,17 +61,8 @@ public static class BrowserSecurity
         {
             if (context.Request.Path.StartsWithSegments(HubPathPrefix) && !IsAllowedOrigin(context))
             {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status403Forbidden,
-                        Title = "Origin not allowed",
-                        Detail = "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.",
-                    },
-                }).AsTask();
+                return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+                    "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.");
             }
 
             return next(context);
@@ -111,14 +102,11 @@ public static class BrowserSecurity
     /// inline, no eval. With Firebase sign-in the SDK talks to Google's auth endpoints and opens its
     /// sign-in helper frame on the auth domain, so exactly those are added.
     /// </summary>
-    internal static string ContentSecurityPolicy(IConfiguration configuration)
+    internal static string ContentSecurityPolicy(AuthOptions auth, WebClientOptions web)
     {
-        var firebase = string.Equals(
-            configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}"], nameof(AuthMode.Firebase),
-            StringComparison.OrdinalIgnoreCase);
-        var project = configuration[$"{AuthOptions.SectionName}:Firebase:ProjectId"];
-        var authDomain = configuration[$"{WebClientOptions.Section}:Firebase:AuthDomain"]
-            ?? (string.IsNullOrWhiteSpace(project) ? null : $"{project}.firebaseapp.com");
+        var firebase = auth.Mode == AuthMode.Firebase;
+        var project = auth.Firebase.ProjectId;
+        var authDomain = web.Firebase.AuthDomain ?? (string.IsNullOrWhiteSpace(project) ? null : $"{project}.firebaseapp.com");
         var connect = firebase
             ? "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com https://www.googleapis.com"
             : "'self'";

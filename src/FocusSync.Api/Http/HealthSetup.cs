@@ -29,9 +29,8 @@ public static class HealthSetup
 
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HealthCheckCache>();
+        builder.Services.AddSettings<HealthOptions>(HealthOptions.Section);
         // Post-configured, so that checks added anywhere (data, realtime, tests) are all cached.
         builder.Services.AddOptions<HealthCheckServiceOptions>().PostConfigure<HealthCheckCache>((checks, cache) =>
         {

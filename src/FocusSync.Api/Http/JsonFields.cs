@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FocusSync.Api.Data;
 
 namespace FocusSync.Api.Http;
 
 /// <summary>
-/// Reads a JSON object body field by field, collecting one error per bad field, so that every 400
-/// names the field at fault (a wrong type included) instead of failing on the first deserialisation error.
+/// A JSON object body, parsed and checked to hold only decodable text, with the errors found in its fields:
+/// <see cref="BodySchema"/> reads it field by field, so that every 400 names the field at fault (a wrong type
+/// included) instead of failing on the first deserialisation error.
 /// </summary>
 public sealed class JsonFields
 {
@@ -101,112 +101,12 @@ public sealed class JsonFields
         _ => node?.DeepClone(),
     };
 
-    public bool Has(string name) => _body.ContainsKey(name);
+    /// <summary>The names of the body's fields, in the order sent.</summary>
+    public IEnumerable<string> Names => _body.Select(pair => pair.Key);
 
-    public bool IsNull(string name) => _body.TryGetPropertyValue(name, out var node) && node is null;
-
-    public void OnlyAllow(params string[] allowed)
-    {
-        foreach (var (name, _) in _body)
-        {
-            if (!allowed.Contains(name, StringComparer.Ordinal))
-            {
-                Fail(name, $"'{Problems.FieldName(name)}' cannot be set here; allowed fields: {string.Join(", ", allowed)}.");
-            }
-        }
-    }
-
-    /// <summary>A string that <paramref name="rule"/> lets every database store, or null after recording why not.</summary>
-    public string? String(string name, TextRule rule, bool required)
-    {
-        if (!Present(name, required))
-        {
-            return null;
-        }
-
-        if (_body[name] is not JsonValue value || !value.TryGetValue<string>(out var text))
-        {
-            return Fail<string>(name, $"'{name}' must be a string.");
-        }
-
-        return rule.Problem(name, text) is { } problem ? Fail<string>(name, problem) : text;
-    }
-
-    /// <summary>A string of <paramref name="minLength"/> to <paramref name="maxLength"/> UTF-16 code units, for identifiers and codes.</summary>
-    public string? String(string name, int minLength, int maxLength, bool required) =>
-        String(name, new TextRule(minLength, maxLength) { UnitsPerCharacter = 1 }, required);
-
-    public int? Int(string name, int min, int max, bool required)
-    {
-        var number = Long(name, required);
-        if (number is null)
-        {
-            return null;
-        }
-
-        if (number < min || number > max)
-        {
-            Fail(name, $"'{name}' must be a whole number from {min} to {max}.");
-            return null;
-        }
-
-        return (int)number;
-    }
-
-    public long? Long(string name, bool required)
-    {
-        if (!Present(name, required))
-        {
-            return null;
-        }
-
-        if (_body[name] is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<long>(out var number))
-        {
-            return number;
-        }
-
-        Fail(name, $"'{name}' must be a whole number.");
-        return null;
-    }
-
-    public bool? Bool(string name, bool required)
-    {
-        if (!Present(name, required))
-        {
-            return null;
-        }
-
-        if (_body[name] is JsonValue value && value.TryGetValue<bool>(out var flag))
-        {
-            return flag;
-        }
-
-        Fail(name, $"'{name}' must be true or false.");
-        return null;
-    }
+    /// <summary>Whether the body holds the field; <paramref name="value"/> is null when the field is JSON null.</summary>
+    public bool TryGet(string name, out JsonNode? value) => _body.TryGetPropertyValue(name, out value);
 
     public void Fail(string name, string message) =>
         Errors[name] = Errors.TryGetValue(name, out var existing) ? [.. existing, message] : [message];
-
-    private T? Fail<T>(string name, string message)
-        where T : class
-    {
-        Fail(name, message);
-        return null;
-    }
-
-    private bool Present(string name, bool required)
-    {
-        if (_body.TryGetPropertyValue(name, out var node) && node is not null)
-        {
-            return true;
-        }
-
-        if (required)
-        {
-            Fail(name, $"'{name}' is required.");
-        }
-
-        return false;
-    }
 }

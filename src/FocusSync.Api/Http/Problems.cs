@@ -29,6 +29,17 @@ public static class Problems
 
     public static ValidationProblem Invalid(string field, string message) => Invalid(new() { [field] = [message] });
 
+    /// <summary>Answers from a middleware, before any endpoint runs: the status, and a problem that says why.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(detail: $"No {what} with that id.", statusCode: StatusCodes.Status404NotFound);
 

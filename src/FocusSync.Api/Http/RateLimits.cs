@@ -40,8 +40,7 @@ public static class RateLimits
 
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
         {
@@ -97,20 +96,11 @@ public static class RateLimits
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Rate limit reached",
-                Detail = IsHealth(context)
-                    ? $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "
-                        + $"bursts of up to {limits.HealthBurst} (RateLimits:HealthPermitsPerSecond, RateLimits:HealthBurst). "
-                        + $"Retry after {seconds} s."
-                    : $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
-                        + $"{limits.Burst} (RateLimits). Retry after {seconds} s.",
-            },
-        });
+        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Rate limit reached", IsHealth(context)
+            ? $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "
+                + $"bursts of up to {limits.HealthBurst} (RateLimits:HealthPermitsPerSecond, RateLimits:HealthBurst). "
+                + $"Retry after {seconds} s."
+            : $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
+                + $"{limits.Burst} (RateLimits). Retry after {seconds} s.");
     }
 }

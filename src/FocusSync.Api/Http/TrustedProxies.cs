@@ -28,7 +28,7 @@ public static class TrustedProxies
 {
     public static WebApplicationBuilder AddTrustedProxies(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.Section).ValidateOnStart();
+        builder.Services.AddSettings<TrustedProxyOptions>(TrustedProxyOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<TrustedProxyOptions>, TrustedProxyOptionsValidator>();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, configured) =>
         {

@@ -29,7 +29,7 @@ public static class WebClient
 {
     public static WebApplicationBuilder AddWebClient(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.Section);
+        builder.Services.AddSettings<WebClientOptions>(WebClientOptions.Section);
         return builder;
     }
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using FocusSync.Api.Auth;
+using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -111,12 +112,7 @@ public sealed class HubGate : IDisposable
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        context.Response.StatusCode = status;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        }).AsTask();
+        return Problems.WriteAsync(context, status, title, detail);
     }
 
     private async Task NegotiateAsync(HttpContext context, RequestDelegate inner)

@@ -16,19 +16,19 @@ public static class RealtimeSetup
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<RealtimeOptions>(RealtimeOptions.Section);
         services.AddSingleton<ConnectionCap>();
         services.AddSingleton<HubConnectionRegistry>();
         services.AddSingleton<HubGate>();
         services.AddSingleton<HandshakeTracker>();
         var signalR = services.AddSignalR();
-        if (builder.Configuration["Redis:Connection"] is { Length: > 0 } redis)
+        services.AddSettings<RedisOptions>(RedisOptions.Section);
+        var redis = builder.Configuration.ReadSettings<RedisOptions>(RedisOptions.Section);
+        if (redis.Connection is { Length: > 0 } connection)
         {
             // Several instances: an event raised on one reaches the user's connections on all of them.
-            var prefix = builder.Configuration["Redis:ChannelPrefix"] is { Length: > 0 } configured ? configured : "focussync";
-            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix));
-            services.AddHealthChecks().AddRedis(redis, name: "redis", tags: [HealthSetup.ReadyTag]);
+            signalR.AddStackExchangeRedis(connection, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(redis.ChannelPrefix));
+            services.AddHealthChecks().AddRedis(connection, name: "redis", tags: [HealthSetup.ReadyTag]);
         }
 
         services.AddHubShutdown();

@@ -1,5 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
+using FocusSync.Api.Http;
 using FocusSync.Api.Timekeeping;
 
 namespace FocusSync.Api.Sessions;
@@ -48,6 +52,35 @@ public static class SessionViews
 }
 
 public sealed record CreateSessionRequest(
-    string Title, long? GroupId, bool? NoGoal, int? InitialDuration, int? DailyGoalMinutes);
+    [Required, Text(nameof(StoredText.SessionTitle))] string Title,
+    long? GroupId,
+    bool NoGoal,
+    [Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
+    [Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes) : IValidatableObject
+{
+    /// <summary>A countdown needs its duration and daily goal; a goalless session (a stopwatch) has neither.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var refusal in TimerRules.RefuseGoalFields(NoGoal, InitialDuration is not null, DailyGoalMinutes is not null))
+        {
+            yield return new ValidationResult(refusal.Message, [Member(refusal.Field)]);
+        }
 
-public sealed record EditSessionRequest(string? Title, long? GroupId, int? InitialDuration, int? DailyGoalMinutes);
+        (string Member, int? Value)[] goal = [(nameof(InitialDuration), InitialDuration), (nameof(DailyGoalMinutes), DailyGoalMinutes)];
+        foreach (var (member, value) in goal.Where(g => !NoGoal && g.Value is null))
+        {
+            yield return new ValidationResult($"'{JsonNamingPolicy.CamelCase.ConvertName(member)}' is required.", [member]);
+        }
+    }
+
+    private static string Member(string field) => JsonNamingPolicy.CamelCase.ConvertName(nameof(InitialDuration)) == field
+        ? nameof(InitialDuration)
+        : nameof(DailyGoalMinutes);
+}
+
+/// <summary>Changes only the fields sent; <c>groupId: null</c> takes the session out of its group.</summary>
+public sealed record EditSessionRequest(
+    [DisallowNull, Text(nameof(StoredText.SessionTitle))] string? Title,
+    Optional<long?> GroupId,
+    [DisallowNull, Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
+    [DisallowNull, Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes);

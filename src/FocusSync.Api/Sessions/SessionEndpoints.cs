@@ -25,8 +25,7 @@ public static class SessionEndpoints
         var sessions = app.MapGroup("/sessions").RequireAuthorization().WithTags("Sessions");
         sessions.MapGet("/", List);
         sessions.MapGet("/{id}", Get);
-        sessions.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json")
-            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
+        sessions.MapPost("/", Create)
             .WithHeaderParameter(IdempotencyHeader,
                 $"{StoredText.IdempotencyKeyDescription}: a retry with the same key and body returns the first response "
                 + "while the key is kept (Idempotency:Retention); after that the key is new again.");
@@ -37,8 +36,7 @@ public static class SessionEndpoints
         sessions.MapPost("/{id}/actions/reset", (string id, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
             Act(id, user, changes, TimerRules.Reset, ct));
         sessions.MapPost("/actions/reset-all", ResetAll);
-        sessions.MapPatch("/{id}", Edit).Accepts<EditSessionRequest>("application/json")
-            .WithDescription($"'title': {StoredText.SessionTitle.Description}.")
+        sessions.MapPatch("/{id}", Edit)
             .WithHeaderParameter("If-Match", "The session's ETag (its quoted version) or *: a stale version is a 412.");
         sessions.MapDelete("/{id}", Delete);
         return app;
@@ -96,44 +94,22 @@ public static class SessionEndpoints
         }, ct);
 
     private static async Task<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, IOptions<JsonOptions> json,
+        JsonBody<CreateSessionRequest> body, HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, IOptions<JsonOptions> json,
         IOptions<LimitOptions> limits, IOptions<IdempotencyOptions> idempotency, CancellationToken ct)
     {
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
-        {
-            return Problems.Invalid(bodyErrors!);
-        }
-
-        fields.OnlyAllow("title", "groupId", "noGoal", "initialDuration", "dailyGoalMinutes");
-        var title = fields.String("title", StoredText.SessionTitle, required: true);
-        var groupId = fields.Long("groupId", required: false);
-        var noGoal = fields.Bool("noGoal", required: false) ?? false;
-        int? duration = null, goal = null;
-        var gives = (string name) => fields.Has(name) && !fields.IsNull(name);
-        foreach (var refusal in TimerRules.RefuseGoalFields(noGoal, gives("initialDuration"), gives("dailyGoalMinutes")))
-        {
-            fields.Fail(refusal.Field, refusal.Message);
-        }
-
-        if (!noGoal)
-        {
-            duration = fields.Int("initialDuration", 1, 86400, required: true);
-            goal = fields.Int("dailyGoalMinutes", 1, 1440, required: true);
-        }
-
         var key = request.Headers[IdempotencyHeader].ToString();
         if (request.Headers.ContainsKey(IdempotencyHeader) && !StoredText.IsValidIdempotencyKey(key))
         {
-            fields.Fail(IdempotencyHeader, $"The Idempotency-Key header must be {StoredText.IdempotencyKeyDescription}.");
+            body.Fail(IdempotencyHeader, $"The Idempotency-Key header must be {StoredText.IdempotencyKeyDescription}.");
         }
 
-        if (!fields.IsValid)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(fields.Errors);
+            return Problems.Invalid(body.Errors);
         }
 
-        var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fields.Canonical)));
+        var (title, groupId, noGoal, duration, goal) = body.Value;
+        var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(body.Canonical)));
         return await changes.ApplyAsync<Results<Created<SessionDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), async ctx =>
         {
             var earlier = key.Length > 0 ? await ctx.Db.IdempotentRequests.FindAsync([ctx.User.Id, key], ct) : null;
@@ -178,34 +154,22 @@ public static class SessionEndpoints
     }
 
     private static async Task<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>> Edit(
-        string id, HttpRequest request, HttpResponse response, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
+        string id, JsonBody<EditSessionRequest> body, HttpRequest request, HttpResponse response, ClaimsPrincipal user,
+        ChangePipeline changes, CancellationToken ct)
     {
         if (ParseId(id) is not { } sessionId)
         {
             return InvalidId();
         }
 
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(bodyErrors!);
+            return Problems.Invalid(body.Errors);
         }
 
-        fields.OnlyAllow("title", "groupId", "dailyGoalMinutes", "initialDuration");
-        foreach (var name in new[] { "title", "dailyGoalMinutes", "initialDuration" }.Where(fields.IsNull))
-        {
-            fields.Fail(name, $"'{name}' cannot be null.");
-        }
-
-        var title = fields.String("title", StoredText.SessionTitle, required: false);
-        var ungroup = fields.IsNull("groupId");
-        var groupId = fields.Long("groupId", required: false);
-        var goal = fields.Int("dailyGoalMinutes", 1, 1440, required: false);
-        var duration = fields.Int("initialDuration", 1, 86400, required: false);
-        if (!fields.IsValid)
-        {
-            return Problems.Invalid(fields.Errors);
-        }
+        var (title, group, duration, goal) = body.Value;
+        var ungroup = group is { IsSet: true, Value: null };
+        var groupId = group.Value;
 
         var preconditioned = !StringValues.IsNullOrEmpty(request.Headers.IfMatch);
         var ifMatch = request.GetTypedHeaders().IfMatch;

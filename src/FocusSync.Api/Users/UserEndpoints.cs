@@ -1,5 +1,9 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using FocusSync.Api.Changes;
+using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Api.Timekeeping;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,19 +11,33 @@ using NodaTime;
 
 namespace FocusSync.Api.Users;
 
-public sealed record UserSettingsRequest(string? TimeZone, string? ResetTime, string? WeekStart, bool? SingleRunning);
+/// <summary>Changes only the settings sent; none may be null.</summary>
+public sealed record UserSettingsRequest(
+    [DisallowNull, Length(1, User.MaxTimeZoneLength), TimeZoneId, Description("an IANA time-zone id such as Europe/Paris")] string? TimeZone,
+    [DisallowNull, Length(User.ResetTimeLength, User.ResetTimeLength), RegularExpression("^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+        Description("a local time of day as \"HH:mm\", from 00:00 to 23:59")] string? ResetTime,
+    [DisallowNull, Length(1, User.MaxWeekStartLength), AllowedValues("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")] string? WeekStart,
+    [DisallowNull] bool? SingleRunning);
+
+/// <summary>An IANA time-zone id that the time-zone database knows, such as <c>Europe/Paris</c>.</summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class TimeZoneIdAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is string id && DateTimeZoneProviders.Tzdb.GetZoneOrNull(id) is null
+            ? new ValidationResult($"'{id}' is not a known IANA time-zone id.")
+            : ValidationResult.Success;
+}
 
 public static class UserEndpoints
 {
-    private static readonly string[] WeekDays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Users");
         me.MapPost("/login", Login);
         me.MapGet("/", (ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
             changes.ReadAsync(user.Identity(), view => TypedResults.Ok(UserDto.From(view)), ct));
-        me.MapPatch("/", Patch).Accepts<UserSettingsRequest>("application/json");
+        me.MapPatch("/", Patch);
         return app;
     }
 
@@ -35,52 +53,16 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Ok<UserDto>, ValidationProblem>> Patch(
-        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
+        JsonBody<UserSettingsRequest> body, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
-        var (fields, bodyErrors) = await JsonFields.ReadAsync(request, ct);
-        if (fields is null)
+        if (!body.IsValid)
         {
-            return Problems.Invalid(bodyErrors!);
+            return Problems.Invalid(body.Errors);
         }
 
-        fields.OnlyAllow("timeZone", "resetTime", "weekStart", "singleRunning");
-        foreach (var name in new[] { "timeZone", "resetTime", "weekStart", "singleRunning" }.Where(fields.IsNull))
-        {
-            fields.Fail(name, $"'{name}' cannot be null.");
-        }
-
-        var zoneId = fields.String("timeZone", 1, 64, required: false);
-        var zone = zoneId is null ? null : DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId);
-        if (zoneId is not null && zone is null)
-        {
-            fields.Fail("timeZone", $"'{zoneId}' is not a known IANA time-zone id.");
-        }
-
-        var resetText = fields.String("resetTime", 5, 5, required: false);
-        LocalTime? resetTime = null;
-        if (resetText is not null)
-        {
-            if (resetText is [>= '0' and <= '2', >= '0' and <= '9', ':', >= '0' and <= '5', >= '0' and <= '9'] && resetText[..2] is var hh && int.Parse(hh, System.Globalization.CultureInfo.InvariantCulture) < 24)
-            {
-                resetTime = UserSettings.ParseResetTime(resetText);
-            }
-            else
-            {
-                fields.Fail("resetTime", "'resetTime' must be a local time of day as \"HH:mm\", from 00:00 to 23:59.");
-            }
-        }
-
-        var weekStart = fields.String("weekStart", 1, 9, required: false);
-        if (weekStart is not null && !WeekDays.Contains(weekStart))
-        {
-            fields.Fail("weekStart", "'weekStart' must be one of " + string.Join(", ", WeekDays) + ".");
-        }
-
-        var singleRunning = fields.Bool("singleRunning", required: false);
-        if (!fields.IsValid)
-        {
-            return Problems.Invalid(fields.Errors);
-        }
+        var (zoneId, resetText, weekStart, singleRunning) = body.Value;
+        var zone = zoneId is null ? null : DateTimeZoneProviders.Tzdb[zoneId];
+        LocalTime? resetTime = resetText is null ? null : UserSettings.ParseResetTime(resetText);
 
         return await changes.ApplyAsync<Results<Ok<UserDto>, ValidationProblem>>(user.Identity(), ctx =>
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using FocusSync.Api.Data;
+using FocusSync.Api.Http;
 using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -105,6 +106,7 @@ public sealed class IdempotencyRetentionTests
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.AddClock();
         builder.AddFocusSyncData();
         await using var app = builder.Build();
 

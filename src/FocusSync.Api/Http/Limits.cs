@@ -1,42 +1,30 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Http;
 
-public sealed class RequestBodyOptions
-{
-    /// <summary>Bound from the same section as the per-user caps.</summary>
-    public const string Section = "Limits";
-
-    /// <summary>The largest request body accepted; every body of this API is a small JSON object.</summary>
-    [Range(1, 100 * 1024 * 1024)]
-    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
-}
-
 /// <summary>
-/// Caps request bodies and answers 413 with a problem that names the limit, whether the size is
-/// declared up front (Content-Length) or only discovered while reading (chunked).
+/// The <see cref="LimitOptions"/>, and the cap on request bodies: a 413 with a problem that names the limit,
+/// whether the size is declared up front (Content-Length) or only discovered while reading (chunked).
 /// </summary>
-public static class RequestBodyLimit
+public static class Limits
 {
-    public static WebApplicationBuilder AddRequestBodyLimit(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RequestBodyOptions>().BindConfiguration(RequestBodyOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<LimitOptions>(LimitOptions.Section);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         return builder;
     }
 
     public static WebApplication UseRequestBodyLimit(this WebApplication app)
     {
-        var max = app.Services.GetRequiredService<IOptions<RequestBodyOptions>>().Value.MaxRequestBodyBytes;
+        var max = app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.MaxRequestBodyBytes;
         app.Use((context, next) =>
         {
             if (context.Request.ContentLength > max)
             {
-                return WriteTooLargeAsync(context, max);
+                return Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeTitle, TooLargeDetail(max));
             }
 
             // Kestrel enforces the feature itself; hosts without it (the test server) get a counting stream.
@@ -55,26 +43,13 @@ public static class RequestBodyLimit
         return app;
     }
 
-    internal static string TooLargeDetail(long max) =>
-        $"The request body is larger than the limit of {max} bytes (Limits:MaxRequestBodyBytes).";
+    private const string TooLargeTitle = "Request body too large";
 
-    private static Task WriteTooLargeAsync(HttpContext context, long max)
-    {
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Title = "Request body too large",
-                Detail = TooLargeDetail(max),
-            },
-        }).AsTask();
-    }
+    internal static string TooLargeDetail(long max) =>
+        $"The request body is larger than the limit of {max} bytes ({LimitOptions.Section}:{nameof(LimitOptions.MaxRequestBodyBytes)}).";
 
     /// <summary>Turns a malformed or oversized request that surfaced as an exception into its 4xx problem.</summary>
-    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<RequestBodyOptions> options)
+    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<LimitOptions> options)
         : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -92,7 +67,7 @@ public static class RequestBodyLimit
                 ProblemDetails =
                 {
                     Status = bad.StatusCode,
-                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLargeTitle : "Bad request",
                     Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? TooLargeDetail(options.Value.MaxRequestBodyBytes)
                         : "The request could not be read.",
