@@ -8,7 +8,7 @@ namespace FocusSync.Tests.Analytics;
 
 public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CsvExportQuotesAwkwardTitlesPerRfc4180(Db db)
     {
@@ -27,7 +27,7 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/analytics?period=monthly&from=2026-06-01&to=2026-06-30");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var response = await user.Client.SendAsync(request);
+        var response = await user.Client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
@@ -38,10 +38,10 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
             + $"{month},{comma},\"Write, edit\",,0,2,false\r\n"
             + $"{month},{quote},\"Say \"\"hi\"\"\",,1.5,,\r\n"
             + $"{month},{lines},\"Line one\nLine two\",,0,3,false\r\n",
-            await response.Content.ReadAsStringAsync());
+            await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AReportReadWhileAPauseCommitsCountsTheRunOnce(Db db)
     {
@@ -64,7 +64,7 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheGroupFilterKeepsTheGroupsSessionsAndAnotherUsersGroupIsNotFound(Db db)
     {
@@ -84,18 +84,18 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(120, report.Json.GetProperty("summary").GetProperty("totalSeconds").GetDouble());
 
         using var other = await AnalyticsUser.SignInAsync(app);
-        var response = await other.Client.GetAsync($"/analytics?groupId={group}");
+        var response = await other.Client.GetAsync($"/analytics?groupId={group}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DefaultsAreTheLastSevenDaysEndingToday(Db db)
     {
         var app = await apps.ForAsync(db);
         using var user = await AnalyticsUser.SignInAsync(app);
-        var me = await (await user.Client.GetAsync("/me")).Content.ReadFromJsonAsync<JsonElement>();
+        var me = await (await user.Client.GetAsync("/me", TestContext.Current.CancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
         var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
         var report = await user.ReportAsync("");
@@ -105,7 +105,7 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
             report.Starts);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task BadQueriesAreProblemsNamingTheField(Db db)
     {
@@ -128,13 +128,13 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         ];
         foreach (var (query, field) in cases)
         {
-            var response = await user.Client.GetAsync("/analytics?" + query);
+            var response = await user.Client.GetAsync("/analytics?" + query, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {response.StatusCode}");
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{query}: {problem}");
         }
 
-        var fourHundred = await user.Client.GetAsync("/analytics?from=2025-01-01&to=2026-02-04");
+        var fourHundred = await user.Client.GetAsync("/analytics?from=2025-01-01&to=2026-02-04", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, fourHundred.StatusCode);
     }
 }

@@ -8,7 +8,7 @@ public sealed class AnalyticsCrossCheckTests
     private static readonly string[] Zones = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Lord_Howe"];
     private static readonly string[] WeekDays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DailyBucketsSumToTheirWeekAndTheirMonthForRandomHistories(Db db)
     {

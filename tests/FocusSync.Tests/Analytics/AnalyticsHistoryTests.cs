@@ -4,7 +4,7 @@ namespace FocusSync.Tests.Analytics;
 
 public sealed class AnalyticsHistoryTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ARunAcrossTheUserDayBoundaryEndsOnTheOldDayAndARunningSessionCountsUpToNow(Db db)
     {
@@ -33,7 +33,7 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(monthly.Item("2026-06-01", id), 3300.25, 60, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DaylightSavingDaysLastTwentyThreeAndTwentyFiveHoursInDailyAndWeeklyBuckets(Db db)
     {
@@ -75,7 +75,7 @@ public sealed class AnalyticsHistoryTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AResetTimeOfFourMovesTimeBeforeFourOntoThePreviousDay(Db db)
     {
@@ -94,7 +94,7 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(report.Item("2026-06-10", id), 1800, 60, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task WeeksStartOnTheUsersWeekStart(Db db)
     {
@@ -124,7 +124,7 @@ public sealed class AnalyticsHistoryTests
         Assert.Equal(8, defaults.Buckets.Count);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task MonthsEndOnTheirLastDayIncludingALeapFebruary(Db db)
     {
@@ -156,7 +156,7 @@ public sealed class AnalyticsHistoryTests
         Assert.Empty(defaults.Bucket("2027-04-01").GetProperty("items").EnumerateArray());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DeletedSessionsKeepTheirTimeAndTitleButHaveNoGoalAfterDeletion(Db db)
     {
@@ -183,7 +183,7 @@ public sealed class AnalyticsHistoryTests
         Assert.Equal(1, report.SummaryOf(gone).GetProperty("currentStreakDays").GetInt32());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task GoallessSessionsReportTimeWithNullGoalsAndOnlyOnDaysWithTime(Db db)
     {
@@ -204,7 +204,7 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 930, null, null);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheDaysGoalIsTheLastOneSetThatDay(Db db)
     {
@@ -225,7 +225,7 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 1200, 90, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheStreakCountsConsecutiveMetDaysAndAnUnmetTodayDoesNotBreakIt(Db db)
     {

@@ -28,15 +28,15 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         ("DELETE", "/groups/{id}"),
     ];
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task HealthIs200WithoutSignIn(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.CreateClient();
 
-        await client.GetAsync("/health").ExpectAsync(HttpStatusCode.OK);
-        await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+        await client.GetAsync("/health", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        await client.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
     }
 
     [Theory]
@@ -51,13 +51,13 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(Db.Sqlite);
         using var client = app.CreateClient();
 
-        var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+        var document = await client.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         var parameters = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("parameters").EnumerateArray();
         Assert.Contains(parameters, p => p.GetProperty("name").GetString() == name && p.GetProperty("in").GetString() == location);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryEndpointWithoutATokenIs401AndChangesNothing(Db db)
     {
@@ -71,14 +71,14 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         foreach (var (method, path) in _protectedRoutes)
         {
             using var request = Request(method, path, id, groupId);
-            await anonymous.SendAsync(request).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+            await anonymous.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         }
 
         Assert.Equal(before.GetRawText(), (await owner.GetSessionAsync(id)).GetRawText());
         Assert.Single((await owner.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryEndpointWithABadTokenIs401(Db db)
     {
@@ -97,14 +97,14 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         {
             using var request = Request(method, path, 1, 1);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", badTokens[i % badTokens.Length]);
-            await client.SendAsync(request).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+            await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         }
 
         using var me = app.ClientFor(uid);
         Assert.Empty((await me.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnotherUsersObjectsAre404OnEveryRouteWithAnIdAndStayUnchanged(Db db)
     {
@@ -117,45 +117,45 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         var paused = await owner.CreateSessionIdAsync(new { title = "paused", initialDuration = 600, dailyGoalMinutes = 10 });
         await intruder.CreateSessionAsync();
         var ownerBefore = await owner.ListAsync();
-        var groupsBefore = await owner.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        var groupsBefore = await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         foreach (var id in new[] { running, paused })
         {
-            await intruder.GetAsync($"/sessions/{id}").ExpectProblemAsync(HttpStatusCode.NotFound);
+            await intruder.GetAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
             await intruder.PatchJsonAsync($"/sessions/{id}", new { title = "mine now" }).ExpectProblemAsync(HttpStatusCode.NotFound);
             await intruder.SendJsonAsync(HttpMethod.Patch, $"/sessions/{id}", """{"title":"mine now"}""", h => h.IfMatch.ParseAdd("\"1\""))
                 .ExpectProblemAsync(HttpStatusCode.NotFound);
             foreach (var action in new[] { "start", "pause", "reset" })
             {
-                await intruder.PostAsync($"/sessions/{id}/actions/{action}", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+                await intruder.PostAsync($"/sessions/{id}/actions/{action}", null, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
             }
 
-            await intruder.DeleteAsync($"/sessions/{id}").ExpectProblemAsync(HttpStatusCode.NotFound);
+            await intruder.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
         }
 
         await intruder.PatchJsonAsync($"/groups/{groupId}", new { name = "mine now" }).ExpectProblemAsync(HttpStatusCode.NotFound);
-        await intruder.DeleteAsync($"/groups/{groupId}").ExpectProblemAsync(HttpStatusCode.NotFound);
-        await intruder.PostAsync("/sessions/actions/reset-all", null).ExpectAsync(HttpStatusCode.OK);
+        await intruder.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await intruder.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Single((await intruder.ListAsync()).Sessions());
-        Assert.Empty((await intruder.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK)).GetProperty("groups").EnumerateArray());
+        Assert.Empty((await intruder.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("groups").EnumerateArray());
 
         Assert.Equal(ownerBefore.GetRawText(), (await owner.ListAsync()).GetRawText());
-        Assert.Equal(groupsBefore.GetRawText(), (await owner.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK)).GetRawText());
+        Assert.Equal(groupsBefore.GetRawText(), (await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetRawText());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DevelopmentSignInDoesNotExistInFirebaseMode(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.CreateClient();
 
-        using var response = await client.PostAsJsonAsync("/dev/token", new { uid = "x" });
+        using var response = await client.PostAsJsonAsync("/dev/token", new { uid = "x" }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnknownRouteIsA404ProblemWithADetail(Db db)
     {
@@ -163,10 +163,10 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
-        await client.PostAsync($"/sessions/{id}/actions/explode", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.PostAsync($"/sessions/{id}/actions/explode", null, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AWrongMethodIsA405ProblemWithADetail(Db db)
     {
@@ -174,7 +174,7 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
-        await client.GetAsync($"/sessions/{id}/actions/start").ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+        await client.GetAsync($"/sessions/{id}/actions/start", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
     }
 
     private static HttpRequestMessage Request(string method, string path, long sessionId, long groupId)

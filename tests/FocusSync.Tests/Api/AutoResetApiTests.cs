@@ -14,7 +14,7 @@ public sealed class AutoResetApiTests
     // The background timekeeper would race the reads; without it, only the lazy catch-up on read can pass these.
     private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task PassingMidnightResetsEverySessionAndCreditsARunOnlyUpToTheBoundary(Db db)
     {
@@ -50,7 +50,7 @@ public sealed class AutoResetApiTests
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 3_600_000 }, await app.Services.CreditedMsAsync(across));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(done));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await app.Services.CreditedMsAsync(free));
-        Assert.Equal("2026-06-02", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+        Assert.Equal("2026-06-02", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
 
         await client.ActAsync(across, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -60,14 +60,14 @@ public sealed class AutoResetApiTests
             await app.Services.CreditedMsAsync(across));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheBoundaryFollowsTheUsersZoneAndResetTime(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         await client.PatchJsonAsync("/me", new { timeZone = "Asia/Kathmandu", resetTime = "04:00" }).ExpectAsync(HttpStatusCode.OK);
-        var me = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         var boundary = new DateTimeOffset(2026, 6, 1, 22, 15, 0, TimeSpan.Zero);
         Assert.Equal("2026-06-01", me.Str("currentDay"));
         Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.GetProperty("currentDayEndsAtMs").GetInt64());
@@ -84,10 +84,10 @@ public sealed class AutoResetApiTests
         Assert.Equal(0, session.Num("focusSeconds"));
         Assert.Equal(86400, session.Num("timeLeft"));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 2_700_000 }, await app.Services.CreditedMsAsync(id));
-        Assert.Equal("2026-06-02", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+        Assert.Equal("2026-06-02", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AServiceDownAcrossThreeBoundariesCatchesUpCreditingOnlyUpToTheFirst(Db db)
     {
@@ -119,7 +119,7 @@ public sealed class AutoResetApiTests
                 Assert.Equal(0, s.Num("focusSeconds"));
             });
             Assert.Equal(86400, list.Sessions().Single(s => s.Id() == countdown).Num("timeLeft"));
-            Assert.Equal("2026-06-04", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+            Assert.Equal("2026-06-04", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await second.Services.CreditedMsAsync(countdown));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(stopwatch));
         }
@@ -133,7 +133,7 @@ public sealed class AutoResetApiTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AfterARestartTheBackgroundJobCatchesUpWithoutAnyRequest(Db db)
     {
@@ -162,7 +162,7 @@ public sealed class AutoResetApiTests
         Assert.Equal(0, stored.FocusMs);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACatchUpOverManyDaysOfManySessionsRecordsEveryDay(Db db)
     {

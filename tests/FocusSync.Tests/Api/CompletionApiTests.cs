@@ -8,7 +8,7 @@ public sealed class CompletionApiTests
 {
     private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheFirstReadAfterTheTargetShowsTheCountdownCompletedWithoutABackgroundJob(Db db)
     {
@@ -36,7 +36,7 @@ public sealed class CompletionApiTests
         Assert.Equal(10, (await client.GetSessionAsync(other)).Num("focusSeconds"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task StartingAnotherSessionAfterTheTargetCompletesTheFirstAtItsTarget(Db db)
     {
@@ -56,7 +56,7 @@ public sealed class CompletionApiTests
         Assert.Equal(60_000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AGoallessSessionNeverCompletes(Db db)
     {

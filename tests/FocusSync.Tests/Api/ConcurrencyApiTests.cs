@@ -15,7 +15,7 @@ public sealed class ConcurrencyApiTests
         ["RateLimits:Burst"] = "100000",
     };
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryChangeOfABurstByOneUserCommitsWithItsOwnSeq(Db db)
     {
@@ -32,7 +32,7 @@ public sealed class ConcurrencyApiTests
         Assert.Equal(61, (await client.GetSessionAsync(id)).GetProperty("version").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsAndPausesCreditExactlyTheTimeSomeSessionRan(Db db)
     {
@@ -101,7 +101,7 @@ public sealed class ConcurrencyApiTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentPausesOfOneRunCreditItOnce(Db db)
     {
@@ -131,7 +131,7 @@ public sealed class ConcurrencyApiTests
         Assert.Equal(10_250, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsOfOneSessionStartItOnce(Db db)
     {
@@ -158,7 +158,7 @@ public sealed class ConcurrencyApiTests
         Assert.Equal(5000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsOfTwoSessionsLeaveOneRunningUnderSingleRunning(Db db)
     {
@@ -188,7 +188,7 @@ public sealed class ConcurrencyApiTests
         Assert.Equal(150, total);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsWithoutSingleRunningRunBothSessions(Db db)
     {
@@ -208,7 +208,7 @@ public sealed class ConcurrencyApiTests
         Assert.All((await setup.ListAsync()).Sessions(), s => Assert.Equal(20, s.Num("focusSeconds")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AConcurrentDeleteAndPauseCreditTheRunOnce(Db db)
     {

@@ -7,18 +7,17 @@ namespace FocusSync.Tests.Api;
 /// <summary>The README's walk-through: development sign-in, then the session lifecycle.</summary>
 public sealed class DevSignInScenarioTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DevelopmentSignInDrivesTheWholeLifecycle(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
         using var client = app.CreateClient();
 
-        var issued = await client.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" })
-            .ExpectAsync(HttpStatusCode.OK);
+        var issued = await client.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         client.DefaultRequestHeaders.Authorization = new("Bearer", issued.Str("token"));
 
-        var me = await client.PostAsync("/me/login", null).ExpectAsync(HttpStatusCode.OK);
+        var me = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("readme-user", me.Str("id"));
         Assert.Equal("Readme", me.Str("name"));
         Assert.Equal("readme@example.com", me.Str("email"));

@@ -6,23 +6,23 @@ namespace FocusSync.Tests.Api;
 
 public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task GroupsAreCreatedListedEditedAndDeleted(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        using var created = await client.PostAsJsonAsync("/groups", new { name = "Work", description = "Day job" });
+        using var created = await client.PostAsJsonAsync("/groups", new { name = "Work", description = "Day job" }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var group = await created.JsonAsync();
         Assert.Equal($"/groups/{group.Id()}", created.Headers.Location?.OriginalString);
         Assert.Equal("Work", group.Str("name"));
         Assert.Equal("Day job", group.Str("description"));
-        var bare = await client.PostAsJsonAsync("/groups", new { name = "Home" }).ExpectAsync(HttpStatusCode.Created);
+        var bare = await client.PostAsJsonAsync("/groups", new { name = "Home" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal("", bare.Str("description"));
 
-        var list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        var list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(["Work", "Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
 
         var edited = await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "Office" }).ExpectAsync(HttpStatusCode.OK);
@@ -32,14 +32,14 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
             .ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("", cleared.Str("description"));
 
-        await client.DeleteAsync($"/groups/{group.Id()}").ExpectAsync(HttpStatusCode.NoContent);
-        await client.DeleteAsync($"/groups/{group.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.DeleteAsync($"/groups/{group.Id()}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/groups/{group.Id()}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
         await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "x" }).ExpectProblemAsync(HttpStatusCode.NotFound);
-        list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(["Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DeletingAGroupLeavesItsSessionsUngrouped(Db db)
     {
@@ -48,15 +48,14 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
         var groupId = await client.CreateGroupIdAsync();
         var kept = await client.CreateSessionIdAsync(new { title = "kept", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
         var gone = await client.CreateSessionIdAsync(new { title = "gone", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
-        await client.DeleteAsync($"/sessions/{gone}").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/sessions/{gone}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
-        await client.DeleteAsync($"/groups/{groupId}").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         var session = await client.GetSessionAsync(kept);
         Assert.True(session.IsNull("groupId"));
         Assert.Equal("kept", session.Str("title"));
-        await client.PostAsJsonAsync("/sessions", new { title = "late", groupId, initialDuration = 60, dailyGoalMinutes = 1 })
-            .ExpectInvalidAsync("groupId");
+        await client.PostAsJsonAsync("/sessions", new { title = "late", groupId, initialDuration = 60, dailyGoalMinutes = 1 }, cancellationToken: TestContext.Current.CancellationToken).ExpectInvalidAsync("groupId");
     }
 
     public static TheoryData<Db, string, string> InvalidGroups()
@@ -77,7 +76,7 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
         return Databases.Each(bodies);
     }
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(InvalidGroups))]
     public async Task AnInvalidGroupIsA400NamingTheFieldAndChangesNothing(Db db, string body, string field)
     {
@@ -91,21 +90,20 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
             await client.SendJsonAsync(HttpMethod.Patch, $"/groups/{groupId}", body).ExpectInvalidAsync(field);
         }
 
-        var list = await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK);
+        var list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         var only = Assert.Single(list.GetProperty("groups").EnumerateArray());
         Assert.Equal("Original", only.Str("name"));
         Assert.Equal("", only.Str("description"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheLimitsOfNameAndDescriptionAreAccepted(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        var group = await client.PostAsJsonAsync("/groups", new { name = new string('n', 100), description = new string('d', 1000) })
-            .ExpectAsync(HttpStatusCode.Created);
+        var group = await client.PostAsJsonAsync("/groups", new { name = new string('n', 100), description = new string('d', 1000) }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
 
         Assert.Equal(100, group.Str("name").Length);
         Assert.Equal(1000, group.Str("description").Length);

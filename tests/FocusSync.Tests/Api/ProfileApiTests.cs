@@ -8,7 +8,7 @@ namespace FocusSync.Tests.Api;
 
 public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task LoginCreatesTheUserFromTheTokenAndRefreshesNameAndEmail(Db db)
     {
@@ -31,7 +31,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(first.Str("createdAt"), second.Str("createdAt"));
 
         using var me = app.ClientFor(uid);
-        var profile = await me.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var profile = await me.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("Ada Lovelace", profile.Str("name"));
 
         async Task<JsonElement> LoginAsync(string name, string email)
@@ -46,7 +46,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnyAuthenticatedCallCreatesAMissingUser(Db db)
     {
@@ -55,13 +55,13 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(uid);
 
         await client.CreateSessionAsync();
-        var me = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(uid, me.Str("id"));
         Assert.Equal("Test User", me.Str("name"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task PatchingTheProfileChangesEachSettingAndKeepsIt(Db db)
     {
@@ -71,7 +71,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         var patched = await client.PatchJsonAsync("/me",
                 new { timeZone = "Asia/Kathmandu", resetTime = "04:30", weekStart = "sunday", singleRunning = false })
             .ExpectAsync(HttpStatusCode.OK);
-        var read = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var read = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         foreach (var user in new[] { patched, read })
         {
@@ -82,7 +82,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task SwitchingSingleRunningOnLeavesRunningTimersRunningUntilTheNextStart(Db db)
     {
@@ -102,7 +102,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(["PAUSED", "PAUSED", "RUNNING"], (await client.ListAsync()).Sessions().Select(s => s.Str("state")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task PatchingOnlyTheWeekStartIsKept(Db db)
     {
@@ -111,10 +111,10 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.PatchJsonAsync("/me", new { weekStart = "wednesday" }).ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal("wednesday", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("weekStart"));
+        Assert.Equal("wednesday", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("weekStart"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnknownTimeZoneIsA400NamingTimeZone(Db db)
     {
@@ -123,10 +123,10 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.PatchJsonAsync("/me", new { timeZone = "Mars/Olympus_Mons" }).ExpectInvalidAsync("timeZone");
 
-        Assert.Equal("UTC", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
+        Assert.Equal("UTC", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AMalformedResetTimeIsA400NamingResetTime(Db db)
     {
@@ -139,16 +139,16 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         }
 
         await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"resetTime":700}""").ExpectInvalidAsync("resetTime");
-        Assert.Equal("00:00", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("resetTime"));
+        Assert.Equal("00:00", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("resetTime"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnknownProfileFieldIsA400AndChangesNothing(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var before = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var before = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         await client.PatchJsonAsync("/me", new { timeZone = "Europe/London", name = "Mallory" }).ExpectInvalidAsync("name");
         await client.PatchJsonAsync("/me", new { weekStart = "someday" }).ExpectInvalidAsync("weekStart");
@@ -156,7 +156,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         await client.PatchJsonAsync("/me", new { timeZone = (string?)null }).ExpectInvalidAsync("timeZone");
         await client.SendJsonAsync(HttpMethod.Patch, "/me", "{\"timeZone\":").ExpectInvalidAsync("body");
 
-        var after = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var after = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         foreach (var field in new[] { "name", "timeZone", "resetTime", "weekStart" })
         {
             Assert.Equal(before.Str(field), after.Str(field));
@@ -165,7 +165,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         Assert.True(after.GetProperty("singleRunning").GetBoolean());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ADuplicatedPropertyIsA400AndChangesNothing(Db db)
     {
@@ -174,10 +174,10 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"timeZone":"Europe/Paris","timeZone":"Asia/Tokyo"}""").ExpectInvalidAsync("body");
 
-        Assert.Equal("UTC", (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
+        Assert.Equal("UTC", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ChangingTheProfileCountsAsOneChangeInTheSeq(Db db)
     {
@@ -190,14 +190,14 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq + 1, (await client.ListAsync()).GetProperty("seq").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task PatchingTheProfileWithJsonOfTheRightShapeButNoObjectIsA400(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        await client.PostAsJsonAsync("/me/login", new { }).ExpectAsync(HttpStatusCode.OK);
+        await client.PostAsJsonAsync("/me/login", new { }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         await client.SendJsonAsync(HttpMethod.Patch, "/me", "[1,2]").ExpectInvalidAsync("body");
     }
 }

@@ -8,14 +8,14 @@ namespace FocusSync.Tests.Api;
 
 public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CreatingASessionIs201WithItsLocationAndAPausedFullCountdown(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        using var response = await client.PostAsJsonAsync("/sessions", new { title = "Read", initialDuration = 600, dailyGoalMinutes = 30 });
+        using var response = await client.PostAsJsonAsync("/sessions", new { title = "Read", initialDuration = 600, dailyGoalMinutes = 30 }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var session = await response.JsonAsync();
@@ -35,7 +35,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(session.GetRawText(), (await client.GetSessionAsync(session.Id())).GetRawText());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AGoallessSessionHasNoCountdownFields(Db db)
     {
@@ -58,7 +58,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), started.GetProperty("runStartedAtMs").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ListingReturnsLiveSessionsOldestFirstWithSeqAndServerTime(Db db)
     {
@@ -70,7 +70,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         var a = await client.CreateSessionIdAsync(new { title = "A", initialDuration = 60, dailyGoalMinutes = 1 });
         var b = await client.CreateSessionIdAsync(new { title = "B", initialDuration = 60, dailyGoalMinutes = 1 });
         var c = await client.CreateSessionIdAsync(new { title = "C", initialDuration = 60, dailyGoalMinutes = 1 });
-        await client.DeleteAsync($"/sessions/{b}").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/sessions/{b}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         var list = await client.ListAsync();
         Assert.Equal([a, c], list.Sessions().Select(s => s.Id()));
@@ -78,7 +78,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), list.GetProperty("serverTimeMs").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task GettingASessionCarriesItsVersionAsETag(Db db)
     {
@@ -87,7 +87,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         var id = await client.CreateSessionIdAsync();
         await client.ActAsync(id, "start");
 
-        using var response = await client.GetAsync($"/sessions/{id}");
+        using var response = await client.GetAsync($"/sessions/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var session = await response.JsonAsync();
@@ -95,14 +95,14 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("\"2\"", response.Headers.ETag?.ToString());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnknownSessionIdIsA404Problem(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        await client.GetAsync("/sessions/999999999").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.GetAsync("/sessions/999999999", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
     public static TheoryData<Db, string, string> InvalidCreations()
@@ -138,7 +138,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         return Databases.Each(bodies);
     }
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(InvalidCreations))]
     public async Task AnInvalidCreationIsA400NamingTheFieldAndCreatesNothing(Db db, string body, string field)
     {
@@ -150,7 +150,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Empty((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheLimitsOfTitleDurationAndGoalAreAccepted(Db db)
     {
@@ -164,7 +164,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(2, (await client.ListAsync()).Sessions().Length);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CreatingInAnotherUsersGroupIsA400NamingGroupId(Db db)
     {
@@ -173,15 +173,14 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         using var other = app.ClientFor(FocusSyncApp.NewUserId());
         var groupId = await owner.CreateGroupIdAsync();
 
-        await other.PostAsJsonAsync("/sessions", new { title = "t", groupId, initialDuration = 60, dailyGoalMinutes = 1 })
-            .ExpectInvalidAsync("groupId");
+        await other.PostAsJsonAsync("/sessions", new { title = "t", groupId, initialDuration = 60, dailyGoalMinutes = 1 }, cancellationToken: TestContext.Current.CancellationToken).ExpectInvalidAsync("groupId");
 
         Assert.Empty((await other.ListAsync()).Sessions());
         var mine = await owner.CreateSessionAsync(new { title = "t", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
         Assert.Equal(groupId, mine.GetProperty("groupId").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task StartPauseAndResetEachReturn200WithTheNewState(Db db)
     {
@@ -208,7 +207,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.False(reset.GetProperty("isCompleted").GetBoolean());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ResettingARunningSessionCreditsItsRunAndRestoresTheCountdown(Db db)
     {
@@ -228,7 +227,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(reset.GetRawText(), (await client.ActAsync(id, "reset")).GetRawText());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task StartingARunningSessionOrPausingAPausedOneChangesNothing(Db db)
     {
@@ -248,7 +247,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq, (await client.ListAsync()).GetProperty("seq").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task StartingASessionPausesTheOtherRunningOneUnderSingleRunning(Db db)
     {
@@ -265,7 +264,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("RUNNING", states[b]);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task WithoutSingleRunningTwoSessionsRunTogether(Db db)
     {
@@ -281,7 +280,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.All((await client.ListAsync()).Sessions(), s => Assert.Equal("RUNNING", s.Str("state")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ResetAllResetsEverySessionAndReturnsTheList(Db db)
     {
@@ -295,7 +294,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         app.Clock.Advance(TimeSpan.FromSeconds(5));
         var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
 
-        var list = await client.PostAsync("/sessions/actions/reset-all", null).ExpectAsync(HttpStatusCode.OK);
+        var list = await client.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(seq + 1, list.GetProperty("seq").GetInt64());
         Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), list.GetProperty("serverTimeMs").GetInt64());
@@ -306,7 +305,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.All(sessions, s => Assert.Equal(5, s.Num("focusSeconds")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EditingChangesTheAllowedFieldsAndBumpsTheVersion(Db db)
     {
@@ -333,7 +332,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.True(ungrouped.IsNull("groupId"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ChangingTheDurationKeepsTheTimeAlreadyElapsed(Db db)
     {
@@ -355,7 +354,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(100, shorter.Num("focusSeconds"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task LengtheningACompletedCountdownMakesItIncompleteWithTheRestLeft(Db db)
     {
@@ -374,7 +373,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(60, edited.Num("focusSeconds"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ChangingTheGoalChangesTodaysRecordedGoal(Db db)
     {
@@ -392,7 +391,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal([25], goals);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnEditThatChangesNothingKeepsTheVersion(Db db)
     {
@@ -434,7 +433,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         return Databases.Each(bodies);
     }
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(ForbiddenEdits))]
     public async Task AnEditOutsideTheAllowListOrLimitsIsA400AndChangesNothing(Db db, string body, string field)
     {
@@ -448,7 +447,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(before.GetRawText(), (await client.GetSessionAsync(id)).GetRawText());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AStaleIfMatchIs412AndACurrentOneIs200(Db db)
     {
@@ -467,7 +466,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(3, edited.Version());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task GivingAGoallessSessionAGoalIsA400(Db db)
     {
@@ -483,7 +482,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(1, session.Version());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EditingIntoAnotherUsersGroupIsA400(Db db)
     {
@@ -498,7 +497,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.True((await client.GetSessionAsync(id)).IsNull("groupId"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DeletingIs204ThenTheSessionIsGoneEverywhere(Db db)
     {
@@ -508,22 +507,22 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromSeconds(3));
 
-        using (var response = await client.DeleteAsync($"/sessions/{id}"))
+        using (var response = await client.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         }
 
-        await client.DeleteAsync($"/sessions/{id}").ExpectProblemAsync(HttpStatusCode.NotFound);
-        await client.GetAsync($"/sessions/{id}").ExpectProblemAsync(HttpStatusCode.NotFound);
-        await client.PostAsync($"/sessions/{id}/actions/start", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.GetAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
         await client.PatchJsonAsync($"/sessions/{id}", new { title = "x" }).ExpectProblemAsync(HttpStatusCode.NotFound);
         Assert.Empty((await client.ListAsync()).Sessions());
         var credited = await app.Services.CreditedMsAsync(id);
         Assert.Equal(3000, credited.Values.Sum());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ANonNumericOrNonPositiveIdIsA400NamingId(Db db)
     {
@@ -532,20 +531,20 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         foreach (var id in new[] { "abc", "0", "-1", "1.5", "99999999999999999999", "%201" })
         {
             using var client = app.ClientFor(FocusSyncApp.NewUserId());
-            await client.GetAsync($"/sessions/{id}").ExpectInvalidAsync("id");
+            await client.GetAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectInvalidAsync("id");
             await client.PatchJsonAsync($"/sessions/{id}", new { title = "x" }).ExpectInvalidAsync("id");
-            await client.DeleteAsync($"/sessions/{id}").ExpectInvalidAsync("id");
+            await client.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectInvalidAsync("id");
             foreach (var action in new[] { "start", "pause", "reset" })
             {
-                await client.PostAsync($"/sessions/{id}/actions/{action}", null).ExpectInvalidAsync("id");
+                await client.PostAsync($"/sessions/{id}/actions/{action}", null, TestContext.Current.CancellationToken).ExpectInvalidAsync("id");
             }
 
             await client.PatchJsonAsync($"/groups/{id}", new { name = "x" }).ExpectInvalidAsync("id");
-            await client.DeleteAsync($"/groups/{id}").ExpectInvalidAsync("id");
+            await client.DeleteAsync($"/groups/{id}", TestContext.Current.CancellationToken).ExpectInvalidAsync("id");
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CompletionIsVisibleOnTheFirstReadAfterTheTarget(Db db)
     {
@@ -575,7 +574,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(90_000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task StartingACompletedCountdownBeginsAFreshOne(Db db)
     {
@@ -593,7 +592,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(10, restarted.Num("focusSeconds"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TwoUsersMayReuseAnIdempotencyKey(Db db)
     {
@@ -612,7 +611,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Single((await second.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ARetryWithTheSameIdempotencyKeyAndBodyReturnsTheFirstResponseAndCreatesNothing(Db db)
     {
@@ -635,7 +634,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq, list.GetProperty("seq").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentRetriesWithOneIdempotencyKeyCreateOneSession(Db db)
     {
@@ -651,7 +650,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Single((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheSameIdempotencyKeyWithAnotherBodyIsA422(Db db)
     {
@@ -667,7 +666,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(["one"], (await client.ListAsync()).Sessions().Select(s => s.Str("title")));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentCreationsWithOneKeyAndDifferentBodiesCreateOneAndAnswer422ToTheOther(Db db)
     {
@@ -686,7 +685,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Single((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOverlongIdempotencyKeyIsA400NamingIt(Db db)
     {
@@ -700,7 +699,7 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Empty((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CreatingWithoutAnIdempotencyKeyTwiceCreatesTwoSessions(Db db)
     {

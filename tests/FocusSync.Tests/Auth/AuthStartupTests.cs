@@ -40,7 +40,7 @@ public sealed class AuthStartupTests
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("Auth:Mode=Development", error.Message, StringComparison.Ordinal);
     }

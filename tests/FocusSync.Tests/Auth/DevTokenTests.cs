@@ -22,7 +22,7 @@ public sealed class DevTokenTests
         using var response = await app.GetWhoAmIAsync(issued.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(new[] { "dev-user", "Dev", "dev@example.com" }, new[] { me?.Uid, me?.Name, me?.Email });
     }
 
@@ -97,7 +97,7 @@ public sealed class DevTokenTests
     {
         await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" });
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -112,7 +112,7 @@ public sealed class DevTokenTests
     {
         await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsync("/dev/token", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await app.Client.PostAsync("/dev/token", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, field);
     }
@@ -122,7 +122,7 @@ public sealed class DevTokenTests
     {
         await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = new string('u', 129) });
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = new string('u', 129) }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -135,7 +135,7 @@ public sealed class DevTokenTests
     {
         await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid });
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -157,7 +157,7 @@ public sealed class DevTokenTests
         var tokens = new TestTokens(_time);
         await using var app = await AuthTestApp.StartAsync(tokens.FirebaseConfiguration(), _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = "dev-user" });
+        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = "dev-user" }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

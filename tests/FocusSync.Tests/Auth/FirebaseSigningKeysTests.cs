@@ -104,7 +104,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
         var waiting = Enumerable.Range(0, 20).Select(_ => _keys.EnsureFreshAsync(_first.KeyId, CancellationToken.None)).ToArray();
         Assert.All(waiting, t => Assert.False(t.IsCompleted));
         gate.SetResult();
-        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, _server.Requests);
         Assert.Single(_keys.Resolve(_first.KeyId));
@@ -172,10 +172,10 @@ public sealed class FirebaseSigningKeysTests : IDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _first.Mint());
 
         var sending = app.Client.SendAsync(request, abort.Token);
-        await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10));
+        await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
-        var entry = await logs.First.WaitAsync(TimeSpan.FromSeconds(10));
+        var entry = await logs.First.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         gate.SetResult();
 
         Assert.True(entry.Level < LogLevel.Warning && entry.Exception is null, $"{entry.Level}: {entry.Message} {entry.Exception}");

@@ -16,7 +16,7 @@ public sealed class BrowserSecurityTests
 
         foreach (var path in new[] { "/health/live", "/me", "/sessions/abc", "/no/such/path", "/" })
         {
-            using var response = await client.GetAsync(path);
+            using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
             Assert.Equal("nosniff", Single(response, "X-Content-Type-Options"));
             Assert.Equal("DENY", Single(response, "X-Frame-Options"));
             Assert.Equal("no-referrer", Single(response, "Referrer-Policy"));
@@ -36,11 +36,11 @@ public sealed class BrowserSecurityTests
         await using var app = await StartAsync();
         using var client = app.CreateClient();
 
-        using var allowed = await client.SendAsync(Preflight(Allowed));
+        using var allowed = await client.SendAsync(Preflight(Allowed), TestContext.Current.CancellationToken);
         Assert.Equal(Allowed, allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("authorization", string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
 
-        using var evil = await client.SendAsync(Preflight(Evil));
+        using var evil = await client.SendAsync(Preflight(Evil), TestContext.Current.CancellationToken);
         Assert.False(evil.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
@@ -61,7 +61,7 @@ public sealed class BrowserSecurityTests
             request.Headers.Add("Origin", origin);
         }
 
-        using var response = await client.SendAsync(request);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
         if (expected == HttpStatusCode.Forbidden)
         {

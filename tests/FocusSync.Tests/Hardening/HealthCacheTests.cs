@@ -9,7 +9,7 @@ namespace FocusSync.Tests.Hardening;
 
 public sealed class HealthCacheTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CallsWithinASecondRunEachCheckOnceAndTheFirstCallAfterItRunsThemAgain(Db db)
     {

@@ -9,7 +9,7 @@ namespace FocusSync.Tests.Hardening;
 
 public sealed class HealthTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task LiveRunsNoCheckAndReadyAndHealthCheckTheDatabase(Db db)
     {
@@ -26,7 +26,7 @@ public sealed class HealthTests(Apps apps) : IClassFixture<Apps>
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnreachableDatabaseMakesReady503WhileLiveStays200(Db db)
     {

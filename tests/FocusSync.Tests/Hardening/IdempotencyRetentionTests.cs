@@ -17,7 +17,7 @@ public sealed class IdempotencyRetentionTests
     private const string First = """{"title":"first","initialDuration":60,"dailyGoalMinutes":1}""";
     private const string Second = """{"title":"second","initialDuration":60,"dailyGoalMinutes":1}""";
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AKeyPastItsRetentionIsNewAgainEvenBeforeItsRecordIsPruned(Db db)
     {
@@ -44,7 +44,7 @@ public sealed class IdempotencyRetentionTests
         await PostAsync(client, key, First).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task APruneDeletesEveryExpiredRecordBatchByBatchAndKeepsLiveOnes(Db db)
     {
@@ -72,7 +72,7 @@ public sealed class IdempotencyRetentionTests
         Assert.Equal(6, (await client.ListAsync()).Sessions().Length + (await other.ListAsync()).Sessions().Length);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheBackgroundSweepDeletesExpiredRecordsAsTheClockMoves(Db db)
     {
@@ -108,7 +108,7 @@ public sealed class IdempotencyRetentionTests
         builder.AddFocusSyncData();
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }

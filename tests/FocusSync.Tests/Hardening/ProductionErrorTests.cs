@@ -20,10 +20,10 @@ public sealed class ProductionErrorTests
         await using var production = InProduction(app);
         using var client = production.CreateClient();
 
-        using var response = await client.GetAsync(ThrowPath);
+        using var response = await client.GetAsync(ThrowPath, TestContext.Current.CancellationToken);
 
         var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
-        var body = await response.Content.ReadAsStringAsync();
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
         Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);

@@ -24,7 +24,7 @@ public sealed class RateLimitTests
         HttpResponseMessage? refused = null;
         for (var i = 0; i < 3 * Burst; i++)
         {
-            var response = await flooder.GetAsync("/me");
+            var response = await flooder.GetAsync("/me", TestContext.Current.CancellationToken);
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests && refused is null)
             {
@@ -48,7 +48,7 @@ public sealed class RateLimitTests
 
         for (var i = 0; i < Burst; i++)
         {
-            using var response = await other.GetAsync("/me");
+            using var response = await other.GetAsync("/me", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
@@ -67,15 +67,15 @@ public sealed class RateLimitTests
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Burst; i++)
         {
-            using var response = await anonymous.GetAsync("/sessions");
+            using var response = await anonymous.GetAsync("/sessions", TestContext.Current.CancellationToken);
             statuses.Add(response.StatusCode);
         }
 
         Assert.All(statuses.Take(Burst), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
-        using var served = await user.GetAsync("/sessions");
+        using var served = await user.GetAsync("/sessions", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
-        using var health = await anonymous.GetAsync("/health/live");
+        using var health = await anonymous.GetAsync("/health/live", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
@@ -93,7 +93,7 @@ public sealed class RateLimitTests
         var anonymousStatuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Burst; i++)
         {
-            using var response = await anonymous.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null);
+            using var response = await anonymous.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null, TestContext.Current.CancellationToken);
             anonymousStatuses.Add(response.StatusCode);
         }
 
@@ -102,7 +102,7 @@ public sealed class RateLimitTests
         // More than the request bucket holds, fewer than the hub's own limit of pending connections per user.
         for (var i = 0; i < Burst + 5; i++)
         {
-            using var negotiated = await user.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null);
+            using var negotiated = await user.PostAsync("/hubs/sessions/negotiate?negotiateVersion=1", null, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, negotiated.StatusCode);
         }
     }

@@ -9,7 +9,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
 {
     private const int Limit = 64 * 1024;
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ADeclaredBodyOverTheLimitIsA413NamingTheLimit(Db db)
     {
@@ -17,7 +17,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         using var content = new StringContent(OversizedSession(), Encoding.UTF8, "application/json");
 
-        using var response = await client.PostAsync("/sessions", content);
+        using var response = await client.PostAsync("/sessions", content, TestContext.Current.CancellationToken);
 
         var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains($"{Limit} bytes", detail, StringComparison.Ordinal);
@@ -25,7 +25,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
         await AssertNoSessionsAsync(client);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AChunkedBodyThatGrowsPastTheLimitIsA413NamingTheLimit(Db db)
     {
@@ -36,14 +36,14 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
         using var request = new HttpRequestMessage(HttpMethod.Post, "/sessions") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        using var response = await client.SendAsync(request);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
         var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("Limits:MaxRequestBodyBytes", detail, StringComparison.Ordinal);
         await AssertNoSessionsAsync(client);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ABodyJustUnderTheLimitIsReadAsUsual(Db db)
     {
@@ -56,7 +56,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
         using var request = new HttpRequestMessage(HttpMethod.Post, "/sessions") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        using var response = await client.SendAsync(request);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }

@@ -5,7 +5,7 @@ namespace FocusSync.Tests.Realtime;
 
 public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryKindOfChangeReachesEachConnectionOfItsUserExactlyOnce(Db db)
     {
@@ -104,7 +104,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await DisposeAllAsync(alices, bobs);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACountdownCompletesWithinOneSecondOfItsTargetWithNoRequestMade(Db db)
     {

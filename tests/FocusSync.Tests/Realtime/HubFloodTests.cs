@@ -125,7 +125,7 @@ public sealed class HubFloodTests
 
         // Past the time SignalR keeps an unused connection, its place is free and its token is no longer accepted.
         app.Clock.Advance(registry.PendingTimeout);
-        using (var stale = await RawHub.PollAsync(http, pending[1], flooder))
+        using (var stale = await RawHub.PollAsync(http, pending[1], flooder, TestContext.Current.CancellationToken))
         {
             await HardeningKit.AssertProblemAsync(stale, HttpStatusCode.NotFound);
         }
@@ -185,10 +185,10 @@ public sealed class HubFloodTests
         var other = FocusSyncApp.NewUserId();
         await using (var tab = HubClients.HubClientAt(address, () => app.Tokens.Mint(other)))
         {
-            await tab.Connection.StartAsync();
+            await tab.Connection.StartAsync(TestContext.Current.CancellationToken);
             using var otherHttp = new HttpClient { BaseAddress = address };
             otherHttp.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(other));
-            (await otherHttp.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "heard" }))).EnsureSuccessStatusCode();
+            (await otherHttp.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "heard" }), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
         }
 

@@ -13,8 +13,8 @@ public sealed class HubLimitTests(Apps apps) : IClassFixture<Apps>
         await using var flooder = await app.ConnectHubAsync(user.Uid);
         await using var neighbour = await app.ConnectHubAsync(user.Uid);
 
-        await flooder.Connection.SendAsync("anything", new string('x', 8 * 1024));
-        var closed = await flooder.Closed.WaitAsync(HubClient.DefaultTimeout);
+        await flooder.Connection.SendAsync("anything", new string('x', 8 * 1024), cancellationToken: TestContext.Current.CancellationToken);
+        var closed = await flooder.Closed.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
 
         Assert.NotNull(closed);
         await user.CreateSessionAsync();

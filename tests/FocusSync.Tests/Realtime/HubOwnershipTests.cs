@@ -21,9 +21,9 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         var id = await RawHub.ConnectLongPollingAsync(http, victimToken);
 
         await victim.CreateGroupAsync("private plans");
-        using var stolen = await RawHub.PollAsync(http, id, intruderToken);
+        using var stolen = await RawHub.PollAsync(http, id, intruderToken, TestContext.Current.CancellationToken);
 
-        var body = await stolen.Content.ReadAsStringAsync();
+        var body = await stolen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.DoesNotContain("private plans", body, StringComparison.Ordinal);
         await HardeningKit.AssertProblemAsync(stolen, HttpStatusCode.NotFound);
         Assert.Contains("private plans", await NextEventBodyAsync(http, id, victimToken), StringComparison.Ordinal);
@@ -76,9 +76,9 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(Db.Sqlite);
         using var http = app.ClientFor(FocusSyncApp.NewUserId());
 
-        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate", null);
+        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate", null, TestContext.Current.CancellationToken);
 
-        var body = await negotiate.Content.ReadAsStringAsync();
+        var body = await negotiate.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Contains("\"error\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("connectionId", body, StringComparison.Ordinal);
     }
@@ -91,8 +91,8 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         using var http = app.CreateClient();
         var id = await RawHub.NegotiateTokenAsync(http, app.Tokens.Mint(FocusSyncApp.NewUserId()));
 
-        using var someonesElse = await RawHub.PollAsync(http, id, intruderToken);
-        using var nobodys = await RawHub.PollAsync(http, "no-such-connection", intruderToken);
+        using var someonesElse = await RawHub.PollAsync(http, id, intruderToken, TestContext.Current.CancellationToken);
+        using var nobodys = await RawHub.PollAsync(http, "no-such-connection", intruderToken, TestContext.Current.CancellationToken);
 
         Assert.Equal(
             await HardeningKit.AssertProblemAsync(nobodys, HttpStatusCode.NotFound),

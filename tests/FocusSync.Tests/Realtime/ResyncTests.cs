@@ -12,7 +12,7 @@ public sealed class ResyncTests
         ["RateLimits:Burst"] = "100000",
     };
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task SeqIsGapFreeOverRandomActionsAndAReconnectedClientRebuildsTheServersState(Db db)
     {

@@ -38,8 +38,8 @@ public sealed class SlowClientTests
         using var frozen = await ConnectFrozenAsync(address, app.Tokens.Mint(alice));
         await using var aliceTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(alice));
         await using var bobTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(bob));
-        await aliceTab.Connection.StartAsync();
-        await bobTab.Connection.StartAsync();
+        await aliceTab.Connection.StartAsync(TestContext.Current.CancellationToken);
+        await bobTab.Connection.StartAsync(TestContext.Current.CancellationToken);
         var cap = server.Services.GetRequiredService<ConnectionCap>();
         Assert.Equal(2, cap.Count(alice));
 
@@ -47,8 +47,8 @@ public sealed class SlowClientTests
         var ids = new List<long>();
         for (var i = 0; i < 150; i++)
         {
-            var created = await aliceHttp.PostAsJsonAsync("/sessions", new { title = new string('t', 200), initialDuration = 600, dailyGoalMinutes = 60 });
-            ids.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
+            var created = await aliceHttp.PostAsJsonAsync("/sessions", new { title = new string('t', 200), initialDuration = 600, dailyGoalMinutes = 60 }, cancellationToken: TestContext.Current.CancellationToken);
+            ids.Add((await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64());
         }
 
         await aliceTab.NextAsync(ids.Count);
@@ -56,8 +56,8 @@ public sealed class SlowClientTests
         for (var round = 0; round < 120; round++)
         {
             var watch = Stopwatch.StartNew();
-            (await aliceHttp.PostAsync($"/sessions/{ids[round % ids.Count]}/actions/start", null)).EnsureSuccessStatusCode();
-            (await aliceHttp.PostAsync("/sessions/actions/reset-all", null)).EnsureSuccessStatusCode();
+            (await aliceHttp.PostAsync($"/sessions/{ids[round % ids.Count]}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            (await aliceHttp.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             slowestRequest = watch.Elapsed > slowestRequest ? watch.Elapsed : slowestRequest;
             await aliceTab.NextAsync(2);
         }
@@ -67,7 +67,7 @@ public sealed class SlowClientTests
         foreach (var (http, tab) in new[] { (bobHttp, bobTab), (aliceHttp, aliceTab) })
         {
             var watch = Stopwatch.StartNew();
-            (await http.PostAsJsonAsync("/groups", new { name = "probe" })).EnsureSuccessStatusCode();
+            (await http.PostAsJsonAsync("/groups", new { name = "probe" }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             var answered = watch.Elapsed;
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
             Assert.InRange(watch.Elapsed - answered, TimeSpan.Zero, TimeSpan.FromSeconds(1));

@@ -4,7 +4,7 @@ namespace FocusSync.Tests.Realtime;
 
 public sealed class TimekeeperTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AutoResetArrivesAtAUserDayBoundaryThatSpringForwardMoved(Db db)
     {

@@ -10,7 +10,7 @@ public sealed class TwoInstanceTests
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
-    [SkippableFact]
+    [Fact]
     public async Task AClientOnOneInstanceGetsTheEventOfAnActionOnTheOtherExactlyOnce()
     {
         await using var database = await PostgresWithRedisAsync();
@@ -20,15 +20,15 @@ public sealed class TwoInstanceTests
         await using var hub = await first.ConnectHubAsync(uid);
         using var client = second.ClientFor(uid);
 
-        var created = await (await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 600, dailyGoalMinutes = 30 }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        await client.PostAsync($"/sessions/{created.GetProperty("id").GetInt64()}/actions/start", null);
+        var created = await (await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 600, dailyGoalMinutes = 30 }, cancellationToken: TestContext.Current.CancellationToken))
+            .Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
+        await client.PostAsync($"/sessions/{created.GetProperty("id").GetInt64()}/actions/start", null, TestContext.Current.CancellationToken);
 
         Assert.Equal(["addSession", "start"], (await hub.NextAsync(2)).Select(e => e.Type()));
         Assert.False(await hub.WaitForEventAsync(Quiet), "an event arrived twice");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task BothTimekeepersCompleteAndResetEachDueSessionExactlyOnce()
     {
         await using var database = await PostgresWithRedisAsync();
@@ -38,10 +38,10 @@ public sealed class TwoInstanceTests
         await using var hubOne = await first.ConnectHubAsync(uid);
         await using var hubTwo = await second.ConnectHubAsync(uid);
         using var client = first.ClientFor(uid);
-        var created = await (await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 90, dailyGoalMinutes = 30 }))
-            .Content.ReadFromJsonAsync<JsonElement>();
+        var created = await (await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 90, dailyGoalMinutes = 30 }, cancellationToken: TestContext.Current.CancellationToken))
+            .Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
         var id = created.GetProperty("id").GetInt64();
-        await client.PostAsync($"/sessions/{id}/actions/start", null);
+        await client.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken);
         foreach (var hub in new[] { hubOne, hubTwo })
         {
             Assert.Equal(["addSession", "start"], (await hub.NextAsync(2)).Select(e => e.Type()));
@@ -60,16 +60,15 @@ public sealed class TwoInstanceTests
 
         Assert.False(await hubOne.WaitForEventAsync(Quiet), "instance one's client got a duplicate");
         Assert.False(await hubTwo.WaitForEventAsync(Quiet), "instance two's client got a duplicate");
-        var list = await client.GetFromJsonAsync<JsonElement>("/sessions");
+        var list = await client.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(completions[0].Seq() + 1, list.GetProperty("seq").GetInt64());
-        var credited = await client.GetFromJsonAsync<JsonElement>("/analytics?period=daily&from=2026-06-01&to=2026-06-01");
+        var credited = await client.GetFromJsonAsync<JsonElement>("/analytics?period=daily&from=2026-06-01&to=2026-06-01", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(90.0, credited.GetProperty("buckets")[0].GetProperty("totalSeconds").GetDouble());
     }
 
     private static Task<TestDatabase> PostgresWithRedisAsync()
     {
-        Skip.If((TestServices.Postgres is null || TestServices.Redis is null) && !TestServices.RequireServices,
-            "Two instances need PostgreSQL and Redis (FOCUSSYNC_TEST_POSTGRES, FOCUSSYNC_TEST_REDIS).");
+        TestServices.RequireRedis();
         return TestDatabase.CreateAsync(Db.Postgres);
     }
 

@@ -7,20 +7,20 @@ namespace FocusSync.Tests.Sessions;
 
 public sealed class SessionLifecycleTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task PausingAfterRunningCreditsExactlyTheTimeRun(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        var created = await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 1500, dailyGoalMinutes = 60 });
+        var created = await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 1500, dailyGoalMinutes = 60 }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
 
-        await client.PostAsync($"/sessions/{id}/actions/start", null);
+        await client.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken);
         app.Clock.Advance(TimeSpan.FromMilliseconds(90_250));
-        var paused = await (await client.PostAsync($"/sessions/{id}/actions/pause", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var paused = await (await client.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("PAUSED", paused.GetProperty("state").GetString());
         Assert.Equal(90.25, paused.GetProperty("focusSeconds").GetDouble());

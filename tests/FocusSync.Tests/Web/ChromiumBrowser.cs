@@ -22,9 +22,17 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    public IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium is not configured.");
+    /// <summary>The browser; a test asking for it is skipped when Chromium is not configured.</summary>
+    public IBrowser Browser
+    {
+        get
+        {
+            Assert.SkipWhen(_browser is null, $"Chromium not configured: set {TestServices.ChromiumVariable} (or run .ci/run).");
+            return _browser;
+        }
+    }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (TestServices.Chromium is null && !TestServices.RequireServices)
         {
@@ -41,7 +49,7 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
         {

@@ -13,14 +13,14 @@ public sealed class WebClientServingTests
         await using var server = WebClientServer.Start();
         using var client = new HttpClient { BaseAddress = server.Address };
 
-        using var page = await client.GetAsync("/");
+        using var page = await client.GetAsync("/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         foreach (var asset in new[] { "/js/main.js", "/app.css", "/lib/signalr.min.js", "/lib/chart.umd.min.js" })
         {
-            using var response = await client.GetAsync(asset);
+            using var response = await client.GetAsync(asset, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
         }
     }
@@ -31,7 +31,7 @@ public sealed class WebClientServingTests
         await using var server = WebClientServer.Start();
         using var client = new HttpClient { BaseAddress = server.Address };
 
-        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+        var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Development", config.GetProperty("authMode").GetString());
         Assert.Equal(JsonValueKind.Null, config.GetProperty("firebase").ValueKind);
@@ -51,7 +51,7 @@ public sealed class WebClientServingTests
         });
         using var client = new HttpClient { BaseAddress = server.Address };
 
-        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+        var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Firebase", config.GetProperty("authMode").GetString());
         var firebase = config.GetProperty("firebase");

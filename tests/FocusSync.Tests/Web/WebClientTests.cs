@@ -14,7 +14,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions WithinASecond = new() { Timeout = 1000 };
 
-    [ChromiumFact]
+    [Fact]
     public async Task ChangesInOneTabAppearInTheOtherTabOfTheSameUserWithinASecondAndNowhereElse()
     {
         await using var server = WebClientServer.Start();
@@ -43,12 +43,12 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
         // The stranger's own list, read afresh, is as empty as the page shows.
         using var strangerApi = await server.SignedInClientAsync(await UidAsync(stranger));
-        var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions");
+        var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, list.GetProperty("sessions").GetArrayLength());
         await Expect(stranger.Cards()).ToHaveCountAsync(0);
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task ACountdownThatReachesZeroShowsCompletedWithoutAReload()
     {
         await using var server = WebClientServer.Start();
@@ -68,19 +68,19 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
         // And the server agrees, so the page keeps showing it after its next read.
         using var api = await server.SignedInClientAsync(await UidAsync(page));
-        var session = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0];
+        var session = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0];
         Assert.True(session.GetProperty("isCompleted").GetBoolean());
         Assert.Equal(2.0, session.GetProperty("focusSeconds").GetDouble(), 3);
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task TheAnalyticsChartShowsTheTotalsOfTheReport()
     {
         await using var server = WebClientServer.Start();
         var name = UniqueName("dana");
         var page = await chromium.SignInAsync(server, name);
         using var api = await server.SignedInClientAsync(await UidAsync(page));
-        (await api.PatchAsJsonAsync("/me", new { singleRunning = false })).EnsureSuccessStatusCode();
+        (await api.PatchAsJsonAsync("/me", new { singleRunning = false }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
         await page.AddGroupAsync("Deep work");
         await page.AddSessionAsync("Write the report", "0:02", 30, group: "Deep work");
@@ -102,7 +102,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         foreach (var period in new[] { "daily", "weekly", "monthly" })
         {
             await page.Locator("#analytics-period").SelectOptionAsync(period);
-            var report = await api.GetFromJsonAsync<JsonElement>($"/analytics?period={period}");
+            var report = await api.GetFromJsonAsync<JsonElement>($"/analytics?period={period}", cancellationToken: TestContext.Current.CancellationToken);
             var buckets = report.GetProperty("buckets").EnumerateArray().ToList();
             await page.WaitForFunctionAsync(
                 "n => Chart.getChart('analytics-chart')?.data.labels.length === n", buckets.Count);
@@ -129,7 +129,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         }
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
     {
         await using var server = WebClientServer.Start();
@@ -147,7 +147,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Screenshots.SaveAsync(tab, "settings");
 
         using var api = await server.SignedInClientAsync(await UidAsync(tab));
-        var me = await api.GetFromJsonAsync<JsonElement>("/me");
+        var me = await api.GetFromJsonAsync<JsonElement>("/me", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Europe/Berlin", me.GetProperty("timeZone").GetString());
         Assert.Equal("04:30", me.GetProperty("resetTime").GetString());
         Assert.Equal("sunday", me.GetProperty("weekStart").GetString());
@@ -158,7 +158,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(otherTab.GetByLabel("Week starts on")).ToHaveValueAsync("sunday");
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task AfterTheServerRestartsThePageReconnectsAndShowsTheRightState()
     {
         var server = WebClientServer.Start();
@@ -177,14 +177,14 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
             restarted = WebClientServer.Start(server.DatabaseFile, server.Port);
             // A change the page may miss while it is still reconnecting: the resync must bring it.
             using var api = await restarted.SignedInClientAsync(await UidAsync(page));
-            var id = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0].GetProperty("id").GetInt64();
-            (await api.PostAsync($"/sessions/{id}/actions/pause", null)).EnsureSuccessStatusCode();
+            var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
+            (await api.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
             await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
             await Expect(card).ToHaveAttributeAsync("data-state", "paused", new() { Timeout = 5000 });
 
             // And live updates flow again after the reconnect.
-            (await api.PostAsync($"/sessions/{id}/actions/start", null)).EnsureSuccessStatusCode();
+            (await api.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
         }
         finally
@@ -198,7 +198,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         }
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task ATabOverTheConnectionCapSaysSoAndStopsRetrying()
     {
         await using var server = WebClientServer.Start(settings: new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" });
@@ -209,7 +209,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
         await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 5000 });
         // A retry would show "connecting" again within its first back-off of half a second.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 100 });
         await Expect(first.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
     }
