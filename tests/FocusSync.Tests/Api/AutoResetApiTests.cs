@@ -12,7 +12,7 @@ public sealed class AutoResetApiTests
     private static readonly DateOnly _june2 = new(2026, 6, 2);
 
     // The background timekeeper would race the reads; without it, only the lazy catch-up on read can pass these.
-    private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
+    private static readonly AppOptions _noBackgroundJob = new() { DueWork = false };
 
     [Theory]
     [ClassData(typeof(Databases))]
@@ -140,7 +140,7 @@ public sealed class AutoResetApiTests
         await using var database = await TestDatabase.CreateAsync(db);
         var uid = FocusSyncApp.NewUserId();
         long countdown;
-        await using (var first = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero), _noBackgroundJob))
+        await using (var first = FocusSyncApp.Start(database, _noBackgroundJob with { Now = new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero) }))
         {
             using var client = first.ClientFor(uid);
             countdown = await client.CreateSessionIdAsync(new { title = "countdown", initialDuration = 86400, dailyGoalMinutes = 600 });

@@ -6,7 +6,7 @@ namespace FocusSync.Tests.Api;
 /// <summary>Completion shown by reads alone: the background timekeeper is off, so nothing else can complete the countdown.</summary>
 public sealed class CompletionApiTests
 {
-    private static readonly Dictionary<string, string?> _noBackgroundJob = new() { ["DueWork:Enabled"] = "false" };
+    private static readonly AppOptions _noBackgroundJob = new() { DueWork = false };
 
     [Theory]
     [ClassData(typeof(Databases))]

@@ -8,19 +8,12 @@ namespace FocusSync.Tests.Api;
 /// </summary>
 public sealed class ConcurrencyApiTests
 {
-    // These tests fire bursts far above the per-user rate limit on purpose; they are about time, not throttling.
-    private static readonly Dictionary<string, string?> _unlimited = new()
-    {
-        ["RateLimits:PermitsPerSecond"] = "100000",
-        ["RateLimits:Burst"] = "100000",
-    };
-
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryChangeOfABurstByOneUserCommitsWithItsOwnSeq(Db db)
     {
         // Each loser of the seq check loads again holding the user's lock, so even the last of 60 gets through.
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
         var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
@@ -36,7 +29,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsAndPausesCreditExactlyTheTimeSomeSessionRan(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         var clients = Enumerable.Range(0, 4).Select(_ => app.ClientFor(uid)).ToArray();
         try
@@ -105,7 +98,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task ConcurrentPausesOfOneRunCreditItOnce(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
         var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });
@@ -135,7 +128,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsOfOneSessionStartItOnce(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
         var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });
@@ -162,7 +155,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsOfTwoSessionsLeaveOneRunningUnderSingleRunning(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
         var ids = new List<long>();
@@ -192,7 +185,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task ConcurrentStartsWithoutSingleRunningRunBothSessions(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
         await setup.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
@@ -212,7 +205,7 @@ public sealed class ConcurrencyApiTests
     [ClassData(typeof(Databases))]
     public async Task AConcurrentDeleteAndPauseCreditTheRunOnce(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, _unlimited);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
         var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });

@@ -11,7 +11,7 @@ public sealed class DevSignInScenarioTests
     [ClassData(typeof(Databases))]
     public async Task DevelopmentSignInDrivesTheWholeLifecycle(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
+        await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { SignIn = SignIn.Development });
         using var client = app.CreateClient();
 
         var issued = await client.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Auth;
 
@@ -141,8 +142,8 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     [Fact]
     public async Task ATokenSignedWithAPublishedGoogleCertificateIsAcceptedEndToEnd()
     {
-        var configuration = new Dictionary<string, string?> { ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId };
-        await using var app = await AuthTestApp.StartAsync(
+        var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase", ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId };
+        await using var app = await WhoAmIProbe.StartAsync(
             configuration,
             _time,
             services => services.AddHttpClient(FirebaseSigningKeys.HttpClientName).ConfigurePrimaryHttpMessageHandler(_server.CreateHandler));
@@ -158,7 +159,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     public async Task ARequestAbortedWhileTheKeysDownloadLogsNoError()
     {
         var logs = new JwtBearerLog();
-        await using var app = await AuthTestApp.StartAsync(
+        await using var app = await WhoAmIProbe.StartAsync(
             new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase", ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId },
             _time,
             services =>
@@ -168,10 +169,11 @@ public sealed class FirebaseSigningKeysTests : IDisposable
             });
         var gate = _server.Hold();
         using var abort = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, AuthTestApp.WhoAmIPath);
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhoAmIProbe.WhoAmIPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _first.Mint());
 
-        var sending = app.Client.SendAsync(request, abort.Token);
+        using var client = app.AnonymousClient();
+        var sending = client.SendAsync(request, abort.Token);
         await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
@@ -184,7 +186,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     [Fact]
     public async Task ConfiguredSigningKeysReplaceTheDownload()
     {
-        await using var app = await AuthTestApp.StartAsync(
+        await using var app = await WhoAmIProbe.StartAsync(
             _first.FirebaseConfiguration(),
             _time,
             services => services.AddHttpClient(FirebaseSigningKeys.HttpClientName).ConfigurePrimaryHttpMessageHandler(_server.CreateHandler));

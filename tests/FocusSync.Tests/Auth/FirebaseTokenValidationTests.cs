@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Time.Testing;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Auth;
 
@@ -9,14 +10,14 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 30, 0, 30, 0, TimeSpan.Zero));
     private readonly TestTokens _tokens;
-    private AuthTestApp _app = null!;
+    private FocusSyncApp _app = null!;
 
     public FirebaseTokenValidationTests()
     {
         _tokens = new TestTokens(_time);
     }
 
-    public async ValueTask InitializeAsync() => _app = await AuthTestApp.StartAsync(_tokens.FirebaseConfiguration(), _time);
+    public async ValueTask InitializeAsync() => _app = await WhoAmIProbe.StartAsync(_tokens.FirebaseConfiguration(), _time);
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
@@ -324,7 +325,8 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
     {
         var token = _tokens.Mint("hub-user");
 
-        using var response = await _app.Client.GetAsync($"{AuthTestApp.HubWhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
+        using var client = _app.AnonymousClient();
+        using var response = await client.GetAsync($"{WhoAmIProbe.HubWhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
@@ -336,7 +338,8 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
     {
         var token = _tokens.Mint();
 
-        using var response = await _app.Client.GetAsync($"{AuthTestApp.WhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
+        using var client = _app.AnonymousClient();
+        using var response = await client.GetAsync($"{WhoAmIProbe.WhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

@@ -162,12 +162,9 @@ public sealed class HubFloodTests
     [Fact]
     public async Task HandshakelessWebSocketsAreCappedPerUserAndClosedAfterTheHandshakeTimeout()
     {
-        await using var app = await StartAsync(new() { ["MaxPendingConnectionsPerUser"] = 3 }, ("Realtime:HandshakeTimeout", "00:00:01"));
-        await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        server.StartServer();
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var registry = server.Services.GetRequiredService<HubConnectionRegistry>();
+        await using var app = await StartAsync(new() { ["MaxPendingConnectionsPerUser"] = 3 }, realSockets: true, ("Realtime:HandshakeTimeout", "00:00:01"));
+        var address = app.Address;
+        var registry = app.Services.GetRequiredService<HubConnectionRegistry>();
         var flooderUid = FocusSyncApp.NewUserId();
         var flooder = app.Tokens.Mint(flooderUid);
 
@@ -204,7 +201,10 @@ public sealed class HubFloodTests
         using var again = await OpenWebSocketAsync(address, flooder);
     }
 
-    private static async Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, params (string Key, string Value)[] more)
+    private static Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, params (string Key, string Value)[] more) =>
+        StartAsync(limits, realSockets: false, more);
+
+    private static async Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, bool realSockets, params (string Key, string Value)[] more)
     {
         // Loose enough for every test to meet only the limit it is about.
         var settings = new Dictionary<string, string?>
@@ -226,7 +226,7 @@ public sealed class HubFloodTests
             settings[key] = value;
         }
 
-        return await HardeningKit.StartAsync(Db.Sqlite, settings);
+        return await FocusSyncApp.StartAsync(Db.Sqlite, new AppOptions { RealSockets = realSockets, Settings = settings });
     }
 
     /// <summary>A client of the in-memory server whose requests come from <paramref name="address"/>.</summary>

@@ -5,18 +5,11 @@ namespace FocusSync.Tests.Realtime;
 
 public sealed class ResyncTests
 {
-    /// <summary>Actions as fast as the test can send them: far above the per-user request rate limit.</summary>
-    internal static readonly Dictionary<string, string?> Unthrottled = new()
-    {
-        ["RateLimits:PermitsPerSecond"] = "100000",
-        ["RateLimits:Burst"] = "100000",
-    };
-
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task SeqIsGapFreeOverRandomActionsAndAReconnectedClientRebuildsTheServersState(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, Unthrottled);
+        await using var app = await FocusSyncApp.StartAsync(db);
         using var user = new UserApi(app, FocusSyncApp.NewUserId());
         var startSeq = await user.SeqAsync();
         await using var recorder = await app.ConnectHubAsync(user.Uid);

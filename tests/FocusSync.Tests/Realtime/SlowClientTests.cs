@@ -23,14 +23,12 @@ public sealed class SlowClientTests
     [Fact]
     public async Task AClientThatStopsReadingDelaysNoOneElseAndIsDropped()
     {
-        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?>(ResyncTests.Unthrottled)
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new AppOptions
         {
-            ["Realtime:SendTimeout"] = "00:00:02",
+            RealSockets = true,
+            Settings = new Dictionary<string, string?> { ["Realtime:SendTimeout"] = "00:00:02" },
         });
-        await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        server.StartServer();
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = app.Address;
         var alice = FocusSyncApp.NewUserId();
         var bob = FocusSyncApp.NewUserId();
         using var aliceHttp = Http(app, address, alice);
@@ -40,7 +38,7 @@ public sealed class SlowClientTests
         await using var bobTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(bob));
         await aliceTab.Connection.StartAsync(TestContext.Current.CancellationToken);
         await bobTab.Connection.StartAsync(TestContext.Current.CancellationToken);
-        var cap = server.Services.GetRequiredService<ConnectionCap>();
+        var cap = app.Services.GetRequiredService<ConnectionCap>();
         Assert.Equal(2, cap.Count(alice));
 
         // Large events: every reset-all carries all 150 sessions with long titles (about 100 kB).

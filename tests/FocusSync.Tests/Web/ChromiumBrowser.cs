@@ -63,7 +63,7 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     /// A new browser context (its own storage, like another device) signed in as <paramref name="name"/>,
     /// by default waiting until its live connection is up.
     /// </summary>
-    public async Task<IPage> SignInAsync(WebClientServer server, string name, ViewportSize? viewport = null, bool waitUntilLive = true)
+    public async Task<IPage> SignInAsync(FocusSyncApp server, string name, ViewportSize? viewport = null, bool waitUntilLive = true)
     {
         var context = await Browser.NewContextAsync(new()
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Web;
 
@@ -10,7 +11,7 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task TheClientIsServedAtTheRootWithoutSignIn()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         using var client = new HttpClient { BaseAddress = server.Address };
 
         using var page = await client.GetAsync("/", TestContext.Current.CancellationToken);
@@ -28,7 +29,7 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task ConfigSaysDevelopmentSignInAndGivesNoFirebaseConfig()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         using var client = new HttpClient { BaseAddress = server.Address };
 
         var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
@@ -42,12 +43,15 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task ConfigGivesTheFirebaseWebConfigInFirebaseMode()
     {
-        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?>
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser with
         {
-            ["Auth:Mode"] = "Firebase",
-            ["Auth:Firebase:ProjectId"] = "focussync-demo",
-            ["WebClient:Firebase:ApiKey"] = "web-api-key",
-            ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
+            Settings = new Dictionary<string, string?>
+            {
+                ["Auth:Mode"] = "Firebase",
+                ["Auth:Firebase:ProjectId"] = "focussync-demo",
+                ["WebClient:Firebase:ApiKey"] = "web-api-key",
+                ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
+            },
         });
         using var client = new HttpClient { BaseAddress = server.Address };
 

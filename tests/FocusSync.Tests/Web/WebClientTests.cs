@@ -17,7 +17,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task ChangesInOneTabAppearInTheOtherTabOfTheSameUserWithinASecondAndNowhereElse()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var alice = UniqueName("alice");
         var tab = await chromium.SignInAsync(server, alice);
         var otherTab = await chromium.SignInAsync(server, alice);
@@ -42,7 +42,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(otherTab.Cards()).ToHaveCountAsync(0, new() { Timeout = 1000 });
 
         // The stranger's own list, read afresh, is as empty as the page shows.
-        using var strangerApi = await server.SignedInClientAsync(await UidAsync(stranger));
+        using var strangerApi = server.ClientFor(await UidAsync(stranger));
         var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, list.GetProperty("sessions").GetArrayLength());
         await Expect(stranger.Cards()).ToHaveCountAsync(0);
@@ -51,7 +51,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task ACountdownThatReachesZeroShowsCompletedWithoutAReload()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var page = await chromium.SignInAsync(server, UniqueName("carol"));
         await page.EvaluateAsync("() => { window.notReloaded = true; }");
 
@@ -67,7 +67,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
 
         // And the server agrees, so the page keeps showing it after its next read.
-        using var api = await server.SignedInClientAsync(await UidAsync(page));
+        using var api = server.ClientFor(await UidAsync(page));
         var session = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0];
         Assert.True(session.GetProperty("isCompleted").GetBoolean());
         Assert.Equal(2.0, session.GetProperty("focusSeconds").GetDouble(), 3);
@@ -76,10 +76,10 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task TheAnalyticsChartShowsTheTotalsOfTheReport()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var name = UniqueName("dana");
         var page = await chromium.SignInAsync(server, name);
-        using var api = await server.SignedInClientAsync(await UidAsync(page));
+        using var api = server.ClientFor(await UidAsync(page));
         (await api.PatchAsJsonAsync("/me", new { singleRunning = false }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
         await page.AddGroupAsync("Deep work");
@@ -132,7 +132,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var name = UniqueName("fay");
         var tab = await chromium.SignInAsync(server, name);
         var otherTab = await chromium.SignInAsync(server, name);
@@ -146,7 +146,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(tab.Locator("#settings-saved")).ToHaveTextAsync("Saved.");
         await Screenshots.SaveAsync(tab, "settings");
 
-        using var api = await server.SignedInClientAsync(await UidAsync(tab));
+        using var api = server.ClientFor(await UidAsync(tab));
         var me = await api.GetFromJsonAsync<JsonElement>("/me", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Europe/Berlin", me.GetProperty("timeZone").GetString());
         Assert.Equal("04:30", me.GetProperty("resetTime").GetString());
@@ -161,8 +161,9 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task AfterTheServerRestartsThePageReconnectsAndShowsTheRightState()
     {
-        var server = WebClientServer.Start();
-        WebClientServer? restarted = null;
+        await using var database = await TestDatabase.CreateAsync(Db.Sqlite);
+        var server = FocusSyncApp.Start(database, AppOptions.Browser);
+        FocusSyncApp? restarted = null;
         try
         {
             var page = await chromium.SignInAsync(server, UniqueName("erin"));
@@ -171,12 +172,12 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
             var card = page.Card("Survives restarts");
             await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
 
-            await server.StopAsync();
+            await server.DisposeAsync();
             await Expect(page.Locator("#connection")).Not.ToHaveTextAsync("Live", new() { Timeout = 10_000 });
 
-            restarted = WebClientServer.Start(server.DatabaseFile, server.Port);
+            restarted = FocusSyncApp.Start(database, AppOptions.Browser with { Port = server.Address.Port });
             // A change the page may miss while it is still reconnecting: the resync must bring it.
-            using var api = await restarted.SignedInClientAsync(await UidAsync(page));
+            using var api = restarted.ClientFor(await UidAsync(page));
             var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
             (await api.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
@@ -191,7 +192,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         {
             if (restarted is not null)
             {
-                await restarted.StopAsync();
+                await restarted.DisposeAsync();
             }
 
             await server.DisposeAsync();
@@ -201,7 +202,8 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     [Fact]
     public async Task ATabOverTheConnectionCapSaysSoAndStopsRetrying()
     {
-        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" });
+        await using var server = await FocusSyncApp.StartAsync(
+            Db.Sqlite, AppOptions.Browser with { Settings = new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" } });
         var name = UniqueName("frank");
         var first = await chromium.SignInAsync(server, name);
 
@@ -218,7 +220,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     /// Weeks of past time for the user's sessions, written to the database as the timekeeper would have
     /// credited it, so that the chart has days, weeks and months to draw.
     /// </summary>
-    private static async Task SeedHistoryAsync(WebClientServer server, HttpClient api, int days)
+    private static async Task SeedHistoryAsync(FocusSyncApp server, HttpClient api, int days)
     {
         var me = await api.GetFromJsonAsync<JsonElement>("/me");
         var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, CultureInfo.InvariantCulture);
