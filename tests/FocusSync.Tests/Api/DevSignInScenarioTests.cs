@@ -12,10 +12,10 @@ public sealed class DevSignInScenarioTests
     public async Task DevelopmentSignInDrivesTheWholeLifecycle(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { SignIn = SignIn.Development });
-        using var client = app.CreateClient();
+        using var anonymous = app.CreateClient();
 
-        var issued = await client.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        client.DefaultRequestHeaders.Authorization = new("Bearer", issued.Str("token"));
+        var issued = await anonymous.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        using var client = app.ClientFor("readme-user", issued.Str("token"));
 
         var me = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("readme-user", me.Str("id"));

@@ -68,7 +68,7 @@ public sealed class ClaimStorageTests
 
         using var response = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken);
 
-        await HardeningKit.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.Unauthorized);
     }
 
     /// <summary>

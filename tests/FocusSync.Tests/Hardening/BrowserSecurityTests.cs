@@ -65,7 +65,7 @@ public sealed class BrowserSecurityTests
 
         if (expected == HttpStatusCode.Forbidden)
         {
-            var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.Forbidden);
+            var detail = await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.Forbidden);
             Assert.Contains("Cors:AllowedOrigins", detail, StringComparison.Ordinal);
         }
         else
@@ -114,5 +114,5 @@ public sealed class BrowserSecurityTests
             : throw new Xunit.Sdk.XunitException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} has no {name}");
 
     private static Task<FocusSyncApp> StartAsync() =>
-        HardeningKit.StartAsync(Db.Sqlite, new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = Allowed });
+        FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = Allowed });
 }

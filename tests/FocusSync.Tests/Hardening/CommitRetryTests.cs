@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,19 +40,18 @@ public sealed class CommitRetryTests
     [MemberData(nameof(Faults))]
     public async Task AFailureThatIsNoConflictIsA500AfterOneAttempt(Db db, Fault fault)
     {
-        await using var app = await HardeningKit.StartAsync(db);
         var saves = new BreakingSaves();
         var errors = new ErrorLog();
-        await using var broken = WithSaves(app, saves, errors);
+        await using var app = await FocusSyncApp.StartAsync(db, WithSaves(saves, errors));
         var uid = FocusSyncApp.NewUserId();
-        using var client = ClientFor(app, broken, uid);
+        using var client = app.ClientFor(uid);
         var id = await client.CreateSessionIdAsync();
         var before = await client.GetSessionAsync(id);
 
         saves.Break(fault);
         using var response = await client.PatchJsonAsync($"/sessions/{id}", new { title = "renamed" });
 
-        await HardeningKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.InternalServerError);
         Assert.Equal(1, saves.Broken);
         Assert.Single(errors.Entries);
         saves.Break(null);
@@ -67,10 +62,9 @@ public sealed class CommitRetryTests
     [ClassData(typeof(Databases))]
     public async Task AChangeThatLostTheSeqCheckIsRetriedAndCommits(Db db)
     {
-        await using var app = await HardeningKit.StartAsync(db);
         var saves = new BreakingSaves();
-        await using var racing = WithSaves(app, saves, new ErrorLog());
-        using var client = ClientFor(app, racing, FocusSyncApp.NewUserId());
+        await using var app = await FocusSyncApp.StartAsync(db, WithSaves(saves, new ErrorLog()));
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
         saves.Race();
@@ -86,7 +80,7 @@ public sealed class CommitRetryTests
     public async Task ConcurrentFirstRequestsOfANewUserAllSucceed(Db db)
     {
         // All but one lose the insert of the user row (a unique violation) to a request that committed it: a race, retried.
-        await using var app = await HardeningKit.StartAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => i % 2 == 0
@@ -98,21 +92,15 @@ public sealed class CommitRetryTests
         Assert.Equal(6, groups.GetProperty("groups").GetArrayLength());
     }
 
-    private static WebApplicationFactory<Program> WithSaves(FocusSyncApp app, BreakingSaves saves, ErrorLog errors) =>
-        app.WithWebHostBuilder(b => b
-            .ConfigureLogging(l => l.AddProvider(errors))
-            .ConfigureTestServices(services =>
-            {
-                services.ConfigureDbContext<SqliteFocusSyncDb>(o => o.AddInterceptors(saves));
-                services.ConfigureDbContext<PostgresFocusSyncDb>(o => o.AddInterceptors(saves));
-            }));
-
-    private static HttpClient ClientFor(FocusSyncApp app, WebApplicationFactory<Program> factory, string uid)
+    private static AppOptions WithSaves(BreakingSaves saves, ErrorLog errors) => new()
     {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(uid));
-        return client;
-    }
+        Services = services =>
+        {
+            services.AddSingleton<ILoggerProvider>(errors);
+            services.ConfigureDbContext<SqliteFocusSyncDb>(o => o.AddInterceptors(saves));
+            services.ConfigureDbContext<PostgresFocusSyncDb>(o => o.AddInterceptors(saves));
+        },
+    };
 
     /// <summary>Every entry logged at Error or above.</summary>
     private sealed class ErrorLog : ILoggerProvider

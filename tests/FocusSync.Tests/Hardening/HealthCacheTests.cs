@@ -14,7 +14,7 @@ public sealed class HealthCacheTests
     public async Task CallsWithinASecondRunEachCheckOnceAndTheFirstCallAfterItRunsThemAgain(Db db)
     {
         var check = new CountingCheck(() => HealthCheckResult.Healthy());
-        await using var app = await HardeningKit.StartAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         await using var counted = WithCheck(app, check);
         using var client = counted.CreateClient();
 
@@ -40,7 +40,7 @@ public sealed class HealthCacheTests
     public async Task ACheckThatThrowsIsUnhealthyAndAlsoRunsOnceInTheWindow()
     {
         var check = new CountingCheck(() => throw new InvalidOperationException("the backend is down"));
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite);
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
         await using var counted = WithCheck(app, check);
         using var client = counted.CreateClient();
 
@@ -56,7 +56,7 @@ public sealed class HealthCacheTests
     public async Task WithTheCacheOffEveryCallRunsTheChecks()
     {
         var check = new CountingCheck(() => HealthCheckResult.Healthy());
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite, new Dictionary<string, string?> { ["Health:CacheMilliseconds"] = "0" });
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?> { ["Health:CacheMilliseconds"] = "0" });
         await using var counted = WithCheck(app, check);
         using var client = counted.CreateClient();
 

@@ -33,7 +33,7 @@ public sealed class HealthTests(Apps apps) : IClassFixture<Apps>
         var unreachable = db == Db.Sqlite
             ? $"Data Source={Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), "x.db")};Mode=ReadWrite"
             : "Host=127.0.0.1;Port=1;Username=nobody;Password=nothing;Database=none;Timeout=2";
-        await using var app = await HardeningKit.StartAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         await using var broken = app.WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:Default", unreachable);
@@ -53,7 +53,7 @@ public sealed class HealthTests(Apps apps) : IClassFixture<Apps>
     [Fact]
     public async Task AFailingCheckTaggedReadyMakesReady503()
     {
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite);
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
         await using var withRedisDown = app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
             services.AddHealthChecks()
                 .AddCheck("redis", () => HealthCheckResult.Unhealthy("down"), tags: ["ready"])

@@ -75,7 +75,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [ClassData(typeof(Databases))]
     public async Task NoHostileRequestGetsA5xxAndEveryRejectionLeavesTheDataUnchanged(Db db)
     {
-        await using var app = await HardeningKit.StartAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         var random = new Random(Seed);
         var me = FocusSyncApp.NewUserId();
         var other = FocusSyncApp.NewUserId();
@@ -106,7 +106,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 continue;
             }
 
-            if (response.Content.Headers.ContentType?.MediaType != HardeningKit.ProblemJson)
+            if (response.Content.Headers.ContentType?.MediaType != ApiClient.ProblemJson)
             {
                 failures.Add($"#{i}: {status} without a problem body for {described}\n  answer: {Cut(text)}");
             }

@@ -21,7 +21,7 @@ public sealed class IdempotencyRetentionTests
     [ClassData(typeof(Databases))]
     public async Task AKeyPastItsRetentionIsNewAgainEvenBeforeItsRecordIsPruned(Db db)
     {
-        await using var app = await HardeningKit.StartAsync(db, new Dictionary<string, string?>
+        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?>
         {
             ["Idempotency:Retention"] = "01:00:00",
             ["Idempotency:PruneInterval"] = "1.00:00:00",
@@ -48,7 +48,7 @@ public sealed class IdempotencyRetentionTests
     [ClassData(typeof(Databases))]
     public async Task APruneDeletesEveryExpiredRecordBatchByBatchAndKeepsLiveOnes(Db db)
     {
-        await using var app = await HardeningKit.StartAsync(db, new Dictionary<string, string?>
+        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?>
         {
             ["Idempotency:Retention"] = "01:00:00",
             ["Idempotency:PruneInterval"] = "1.00:00:00",
@@ -76,7 +76,7 @@ public sealed class IdempotencyRetentionTests
     [ClassData(typeof(Databases))]
     public async Task TheBackgroundSweepDeletesExpiredRecordsAsTheClockMoves(Db db)
     {
-        await using var app = await HardeningKit.StartAsync(db, new Dictionary<string, string?>
+        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?>
         {
             ["Idempotency:Retention"] = "01:00:00",
             ["Idempotency:PruneInterval"] = "00:10:00",

@@ -16,7 +16,7 @@ public sealed class LogPrivacyTests
     public async Task NoLogEntryContainsATokenOrAnEmailEvenAtTraceLevel()
     {
         var logs = new CapturingLoggerProvider();
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite, new Dictionary<string, string?>
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",

@@ -269,7 +269,7 @@ public sealed class MalformedTokenTests
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{what} answered {(int)response.StatusCode}: {body}");
-        Assert.Equal(HardeningKit.ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ApiClient.ProblemJson, response.Content.Headers.ContentType?.MediaType);
         var challenge = string.Join(", ", response.Headers.GetValues("WWW-Authenticate"));
         Assert.StartsWith("Bearer", challenge, StringComparison.Ordinal);
         Assert.True(Ascii.IsValid(challenge), $"{what}: a non-ASCII challenge: {challenge}");
@@ -278,7 +278,7 @@ public sealed class MalformedTokenTests
     private static Task<FocusSyncApp> StartAsync(string mode, Dictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>(settings ?? []) { ["Auth:Mode"] = mode };
-        return HardeningKit.StartAsync(Db.Sqlite, all);
+        return FocusSyncApp.StartAsync(Db.Sqlite, all);
     }
 
     private static string Segment(string json) => Segment(Encoding.UTF8.GetBytes(json));

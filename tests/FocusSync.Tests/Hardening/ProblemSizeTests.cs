@@ -25,7 +25,7 @@ public sealed class ProblemSizeTests(Apps apps) : IClassFixture<Apps>
 
         using var response = await client.SendJsonAsync(new HttpMethod(method), path, body);
 
-        var problem = await ApiKit.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await ApiClient.AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.InRange((await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length, 1, MaxProblemBytes);
         Assert.Equal(keys.Take(Problems.MaxListedFields), problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
         Assert.Equal(keys.Length - Problems.MaxListedFields, problem.GetProperty("omittedFields").GetInt32());
@@ -41,7 +41,7 @@ public sealed class ProblemSizeTests(Apps apps) : IClassFixture<Apps>
 
         using var response = await client.SendJsonAsync(HttpMethod.Post, "/groups", $$"""{"name":"ok","{{key}}":1}""");
 
-        var problem = await ApiKit.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await ApiClient.AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.InRange((await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length, 1, MaxProblemBytes);
         var field = Assert.Single(problem.GetProperty("errors").EnumerateObject());
         Assert.StartsWith("kkkk", field.Name, StringComparison.Ordinal);

@@ -16,13 +16,13 @@ public sealed class ProductionErrorTests
     [Fact]
     public async Task AnUnhandledExceptionInProductionIsA500ProblemWithoutTheExceptionOrStackTrace()
     {
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite);
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
         await using var production = InProduction(app);
         using var client = production.CreateClient();
 
         using var response = await client.GetAsync(ThrowPath, TestContext.Current.CancellationToken);
 
-        var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        var detail = await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.InternalServerError);
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
         Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);

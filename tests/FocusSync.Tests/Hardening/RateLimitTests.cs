@@ -42,7 +42,7 @@ public sealed class RateLimitTests
         // One permit comes back per second; nothing beyond the bucket and its refills gets through.
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), Burst, Burst + (int)Math.Ceiling(elapsedSeconds) + 1);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("RateLimits", detail, StringComparison.Ordinal);
         refused.Dispose();
 

@@ -19,7 +19,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
 
         using var response = await client.PostAsync("/sessions", content, TestContext.Current.CancellationToken);
 
-        var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        var detail = await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains($"{Limit} bytes", detail, StringComparison.Ordinal);
         Assert.Contains("Limits:MaxRequestBodyBytes", detail, StringComparison.Ordinal);
         await AssertNoSessionsAsync(client);
@@ -38,7 +38,7 @@ public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
 
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
-        var detail = await HardeningKit.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        var detail = await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("Limits:MaxRequestBodyBytes", detail, StringComparison.Ordinal);
         await AssertNoSessionsAsync(client);
     }

@@ -177,7 +177,7 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
     private static string Description(JsonElement paths, string path, string method) =>
         paths.GetProperty(path).GetProperty(method).Str("description");
 
-    private static async Task<string> SnapshotAsync(HttpClient client, long sessionId) =>
+    private static async Task<string> SnapshotAsync(UserClient client, long sessionId) =>
         (await client.GetSessionAsync(sessionId)).GetRawText()
         + (await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK)).GetRawText()
         + (await client.ListAsync()).Sessions().Length;

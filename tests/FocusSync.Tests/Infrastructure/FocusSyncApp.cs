@@ -180,16 +180,19 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
     /// An HTTP client signed in as <paramref name="uid"/>: in Firebase mode with a fresh token for every request,
     /// in development mode with a token from <c>POST /dev/token</c>.
     /// </summary>
-    public HttpClient ClientFor(string uid)
+    public UserClient ClientFor(string uid)
     {
         DelegatingHandler signedIn = _options.SignIn == SignIn.Development ? new DevToken(this, uid) : new FreshToken(this, uid);
-        if (!RealSockets)
-        {
-            return CreateDefaultClient(signedIn);
-        }
+        signedIn.InnerHandler = RealSockets ? new SocketsHttpHandler() : Server.CreateHandler();
+        return new UserClient(this, uid, signedIn) { BaseAddress = Address };
+    }
 
-        signedIn.InnerHandler = new SocketsHttpHandler();
-        return new HttpClient(signedIn) { BaseAddress = Address };
+    /// <summary>A client of <paramref name="uid"/> sending <paramref name="token"/>, from a sign-in the test did itself.</summary>
+    public UserClient ClientFor(string uid, string token)
+    {
+        var client = new UserClient(this, uid, RealSockets ? new SocketsHttpHandler() : Server.CreateHandler()) { BaseAddress = Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     /// <summary>A client without a token, on the app's own transport.</summary>

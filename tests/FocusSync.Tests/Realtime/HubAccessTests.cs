@@ -44,7 +44,7 @@ public sealed class HubAccessTests(Apps apps) : IClassFixture<Apps>
     public async Task TheConnectionOverThePerUserCapIsRefused()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var admitted = await EventDeliveryTests.ConnectAsync(app, user.Uid, 20);
 
         await using var over = await app.ConnectHubAsync(user.Uid);

@@ -35,7 +35,7 @@ public sealed class HubFloodTests
         Assert.All(responses.Skip(5), r => Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode));
         var refused = responses[^1];
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:NewConnectionBurstPerUser", detail, StringComparison.Ordinal);
         responses.ForEach(r => r.Dispose());
         await AssertAnotherUserConnectsAsync(app);
@@ -64,7 +64,7 @@ public sealed class HubFloodTests
         Assert.Equal([HttpStatusCode.TooManyRequests], third);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], apart);
         using var refused = await RawHub.NegotiateAsync(crowded, app.Tokens.Mint(FocusSyncApp.NewUserId()));
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:NewConnectionBurstPerAddress", detail, StringComparison.Ordinal);
     }
 
@@ -107,7 +107,7 @@ public sealed class HubFloodTests
 
         using (var refused = await RawHub.NegotiateAsync(http, flooder))
         {
-            var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+            var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
             Assert.Contains("Realtime:MaxPendingConnectionsPerUser", detail, StringComparison.Ordinal);
             Assert.Equal(registry.PendingTimeout, refused.Headers.RetryAfter?.Delta);
         }
@@ -127,7 +127,7 @@ public sealed class HubFloodTests
         app.Clock.Advance(registry.PendingTimeout);
         using (var stale = await RawHub.PollAsync(http, pending[1], flooder, TestContext.Current.CancellationToken))
         {
-            await HardeningKit.AssertProblemAsync(stale, HttpStatusCode.NotFound);
+            await ApiClient.AssertProblemDetailAsync(stale, HttpStatusCode.NotFound);
         }
 
         for (var i = 0; i < 3; i++)
@@ -151,7 +151,7 @@ public sealed class HubFloodTests
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests], second);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], apart);
         using var refused = await RawHub.NegotiateAsync(crowded, app.Tokens.Mint(FocusSyncApp.NewUserId()));
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:MaxPendingConnectionsPerAddress", detail, StringComparison.Ordinal);
     }
 
@@ -183,8 +183,7 @@ public sealed class HubFloodTests
         await using (var tab = HubClients.HubClientAt(address, () => app.Tokens.Mint(other)))
         {
             await tab.Connection.StartAsync(TestContext.Current.CancellationToken);
-            using var otherHttp = new HttpClient { BaseAddress = address };
-            otherHttp.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(other));
+            using var otherHttp = app.ClientFor(other);
             (await otherHttp.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "heard" }), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
         }
@@ -250,7 +249,7 @@ public sealed class HubFloodTests
 
     private static async Task AssertAnotherUserConnectsAsync(FocusSyncApp app)
     {
-        using var other = new UserApi(app, FocusSyncApp.NewUserId());
+        using var other = app.ClientFor(FocusSyncApp.NewUserId());
         await using var tab = await app.ConnectHubAsync(other.Uid);
         await other.CreateGroupAsync("heard");
         Assert.Equal("addGroup", (await tab.NextAsync()).Type());

@@ -9,7 +9,7 @@ public sealed class HubLimitTests(Apps apps) : IClassFixture<Apps>
     public async Task AMessageOverTheHubSizeLimitClosesOnlyThatConnection()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         await using var flooder = await app.ConnectHubAsync(user.Uid);
         await using var neighbour = await app.ConnectHubAsync(user.Uid);
 

@@ -10,7 +10,7 @@ public sealed class ResyncTests
     public async Task SeqIsGapFreeOverRandomActionsAndAReconnectedClientRebuildsTheServersState(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var startSeq = await user.SeqAsync();
         await using var recorder = await app.ConnectHubAsync(user.Uid);
         var reconnecting = await app.ConnectHubAsync(user.Uid);
@@ -62,7 +62,7 @@ public sealed class ResyncTests
         await reconnecting.DisposeAsync();
     }
 
-    private static async Task RandomActionAsync(FocusSyncApp app, UserApi user, Random random, List<long> live)
+    private static async Task RandomActionAsync(FocusSyncApp app, UserClient user, Random random, List<long> live)
     {
         var pick = live.Count == 0 ? 0 : random.Next(10);
         var id = live.Count == 0 ? 0 : live[random.Next(live.Count)];
@@ -121,7 +121,7 @@ public sealed class ResyncTests
     }
 
     /// <summary>A client following docs/realtime.md: apply seq + 1, ignore what it has, refetch on a gap.</summary>
-    private sealed class ClientState(UserApi user)
+    private sealed class ClientState(UserClient user)
     {
         private readonly Dictionary<long, JsonElement> _sessions = [];
 
@@ -129,7 +129,7 @@ public sealed class ResyncTests
 
         public IEnumerable<JsonElement> Sessions => _sessions.Values;
 
-        public static async Task<ClientState> StartAsync(UserApi user)
+        public static async Task<ClientState> StartAsync(UserClient user)
         {
             var state = new ClientState(user);
             await state.ResyncAsync();

@@ -31,8 +31,8 @@ public sealed class SlowClientTests
         var address = app.Address;
         var alice = FocusSyncApp.NewUserId();
         var bob = FocusSyncApp.NewUserId();
-        using var aliceHttp = Http(app, address, alice);
-        using var bobHttp = Http(app, address, bob);
+        using var aliceHttp = app.ClientFor(alice);
+        using var bobHttp = app.ClientFor(bob);
         using var frozen = await ConnectFrozenAsync(address, app.Tokens.Mint(alice));
         await using var aliceTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(alice));
         await using var bobTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(bob));
@@ -76,13 +76,6 @@ public sealed class SlowClientTests
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), dropped.Token);
         }
-    }
-
-    private static HttpClient Http(FocusSyncApp app, Uri address, string uid)
-    {
-        var http = new HttpClient { BaseAddress = address };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Tokens.Mint(uid));
-        return http;
     }
 
     /// <summary>A raw WebSocket that completes the SignalR handshake and then stops reading.</summary>

@@ -10,13 +10,13 @@ public sealed class TimekeeperTests
     {
         await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2027, 3, 13, 12, 0, 0, TimeSpan.Zero));
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
 
         // 02:30 does not exist in New York on 2027-03-14, so the day ends at the first instant after the gap: 03:00 EDT.
         var me = await user.ChangeSettingsAsync(new { timeZone = "America/New_York", resetTime = "02:30" });
         var boundary = new DateTimeOffset(2027, 3, 14, 7, 0, 0, TimeSpan.Zero);
         Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.GetProperty("currentDayEndsAtMs").GetInt64());
-        var id = (await user.CreateSessionAsync(duration: 86400)).GetProperty("id").GetInt64();
+        var id = (await user.CreateSessionAsync("Focus", duration: 86400)).GetProperty("id").GetInt64();
         app.Clock.SetUtcNow(boundary.AddHours(-2));
         await user.ActAsync(id, "start");
         await using var hub = await app.ConnectHubAsync(user.Uid);

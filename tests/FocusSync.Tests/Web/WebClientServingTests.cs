@@ -12,7 +12,7 @@ public sealed class WebClientServingTests
     public async Task TheClientIsServedAtTheRootWithoutSignIn()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        using var client = new HttpClient { BaseAddress = server.Address };
+        using var client = server.AnonymousClient();
 
         using var page = await client.GetAsync("/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -30,7 +30,7 @@ public sealed class WebClientServingTests
     public async Task ConfigSaysDevelopmentSignInAndGivesNoFirebaseConfig()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        using var client = new HttpClient { BaseAddress = server.Address };
+        using var client = server.AnonymousClient();
 
         var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -53,7 +53,7 @@ public sealed class WebClientServingTests
                 ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
             },
         });
-        using var client = new HttpClient { BaseAddress = server.Address };
+        using var client = server.AnonymousClient();
 
         var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
