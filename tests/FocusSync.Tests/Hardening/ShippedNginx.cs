@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Hardening;

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

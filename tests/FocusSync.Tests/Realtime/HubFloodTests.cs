@@ -3,10 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using FocusSync.Api.Realtime;
-using FocusSync.Tests.Hardening;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FocusSync.Tests.Realtime;

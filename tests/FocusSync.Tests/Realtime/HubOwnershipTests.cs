@@ -1,5 +1,4 @@
 using System.Net;
-using FocusSync.Tests.Hardening;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;

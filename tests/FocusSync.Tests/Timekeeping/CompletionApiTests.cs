@@ -1,7 +1,6 @@
-using System.Net;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Timekeeping;
 
 /// <summary>Completion shown by reads alone: the background timekeeper is off, so nothing else can complete the countdown.</summary>
 public sealed class CompletionApiTests

@@ -4,7 +4,7 @@ using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Sessions;
 
 public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
 {
@@ -205,6 +205,26 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("PAUSED", reset.Str("state"));
         Assert.Equal(3600, reset.Num("timeLeft"));
         Assert.False(reset.GetProperty("isCompleted").GetBoolean());
+    }
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task PausingAfterRunningCreditsExactlyTheTimeRun(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+
+        var created = await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 1500, dailyGoalMinutes = 60 }, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
+
+        await client.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken);
+        app.Clock.Advance(TimeSpan.FromMilliseconds(90_250));
+        var paused = await (await client.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal("PAUSED", paused.GetProperty("state").GetString());
+        Assert.Equal(90.25, paused.GetProperty("focusSeconds").GetDouble());
+        Assert.Equal(1500 - 90.25, paused.GetProperty("timeLeft").GetDouble());
     }
 
     [Theory]

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Changes;
 
 /// <summary>
 /// The commit loop retries a change only when it lost a race with another change of the same user; any other

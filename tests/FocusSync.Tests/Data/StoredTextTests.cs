@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Data;
 
 /// <summary>
 /// Every text a person stores (a session's title, a group's name and description, an Idempotency-Key) is

@@ -1,16 +1,13 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Auth;
 
 /// <summary>
 /// Bearer tokens nobody could have signed, sent to every open endpoint, every protected one and the hub's negotiate,

@@ -1,7 +1,7 @@
 using System.Net;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Changes;
 
 /// <summary>
 /// Parallel clients of one user acting at the same instants. Each test has its own app because it moves the clock.

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Text;
 using FocusSync.Api.Http;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 /// <summary>A 400 names at most <see cref="Problems.MaxListedFields"/> fields, so a hostile body cannot make a huge answer.</summary>
 public sealed class ProblemSizeTests(Apps apps) : IClassFixture<Apps>

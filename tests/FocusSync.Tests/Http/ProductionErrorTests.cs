@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class ProductionErrorTests
 {

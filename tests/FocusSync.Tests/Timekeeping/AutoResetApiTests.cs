@@ -1,9 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Timekeeping;
 
 /// <summary>The daily auto-reset as the API shows it. Each test has its own app because it moves the clock by hours.</summary>
 public sealed class AutoResetApiTests

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Http;
 
 public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class TrustedProxyTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class HealthRateLimitTests
 {

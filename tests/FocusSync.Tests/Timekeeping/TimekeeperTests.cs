@@ -1,6 +1,7 @@
 using FocusSync.Tests.Infrastructure;
+using FocusSync.Tests.Realtime;
 
-namespace FocusSync.Tests.Realtime;
+namespace FocusSync.Tests.Timekeeping;
 
 public sealed class TimekeeperTests
 {

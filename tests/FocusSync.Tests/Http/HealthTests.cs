@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class HealthTests(Apps apps) : IClassFixture<Apps>
 {

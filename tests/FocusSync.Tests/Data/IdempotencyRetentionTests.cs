@@ -1,6 +1,5 @@
 using System.Net;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Data;
 
 /// <summary>An Idempotency-Key binds its first response for Idempotency:Retention; then it is new again and its record is deleted.</summary>
 public sealed class IdempotencyRetentionTests

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Scale;
+namespace FocusSync.Tests.Changes;
 
 /// <summary>Two clients of one user acting at the same instants never lose or double a millisecond.</summary>
 public sealed class ConcurrentClientTests

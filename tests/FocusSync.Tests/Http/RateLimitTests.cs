@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class RateLimitTests
 {

@@ -1,9 +1,8 @@
 using System.Net;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 /// <summary>What the service answered and what it took the caller to be.</summary>
 internal sealed record Answer(int Status, string? RemoteAddress, string Scheme, string RetryAfter, string Body);

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Users;
 
 public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 {

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Scale;
+namespace FocusSync.Tests.Realtime;
 
 /// <summary>Two instances of the service on one PostgreSQL database and one Redis backplane.</summary>
 public sealed class TwoInstanceTests

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Hardening;
+namespace FocusSync.Tests.Http;
 
 public sealed class RequestBodyLimitTests(Apps apps) : IClassFixture<Apps>
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Api;
+namespace FocusSync.Tests.Groups;
 
 public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
 {
