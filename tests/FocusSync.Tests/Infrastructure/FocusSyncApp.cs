@@ -282,11 +282,15 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
 /// <summary>What every test service shares, whether it runs in the test process or as a process of its own.</summary>
 public static class HostDefaults
 {
-    /// <summary>Tests drive bursts far beyond a person's pace; tests of the limiter set their own limits.</summary>
+    /// <summary>
+    /// Tests drive bursts far beyond a person's pace, health probes included; tests of the limiter set their own limits.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
     {
         ["RateLimits:PermitsPerSecond"] = "100000",
         ["RateLimits:Burst"] = "100000",
+        ["RateLimits:HealthPermitsPerSecond"] = "100000",
+        ["RateLimits:HealthBurst"] = "100000",
     };
 
     /// <summary>A development token for <paramref name="uid"/> (named after it) from <c>POST /dev/token</c>.</summary>
