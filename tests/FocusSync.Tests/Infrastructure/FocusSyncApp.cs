@@ -157,14 +157,16 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
     /// <inheritdoc cref="StartAsync(Db, IReadOnlyDictionary{string, string?}?)"/>
     public static async Task<FocusSyncApp> StartAsync(Db db, AppOptions options)
     {
-        var database = await TestDatabase.CreateAsync(db);
+        var app = new FocusSyncApp(await TestDatabase.CreateAsync(db), true, options);
         try
         {
-            return StartOn(new FocusSyncApp(database, true, options));
+            app.StartServer();
+            return app;
         }
         catch
         {
-            await database.DisposeAsync();
+            // A start that fails (bad settings) still drops the database.
+            await app.DisposeAsync();
             throw;
         }
     }
@@ -174,7 +176,12 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
         Start(database, new AppOptions { Now = now, Settings = settings });
 
     /// <inheritdoc cref="Start(TestDatabase, DateTimeOffset, IReadOnlyDictionary{string, string?}?)"/>
-    public static FocusSyncApp Start(TestDatabase database, AppOptions options) => StartOn(new FocusSyncApp(database, false, options));
+    public static FocusSyncApp Start(TestDatabase database, AppOptions options)
+    {
+        var app = new FocusSyncApp(database, false, options);
+        app.StartServer();
+        return app;
+    }
 
     /// <summary>
     /// An HTTP client signed in as <paramref name="uid"/>: in Firebase mode with a fresh token for every request,
@@ -227,21 +234,6 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
 
             _options.Services?.Invoke(services);
         });
-    }
-
-    /// <summary>Starts the server; a start that fails (bad settings) disposes the app, dropping a database it owns.</summary>
-    private static FocusSyncApp StartOn(FocusSyncApp app)
-    {
-        try
-        {
-            app.StartServer();
-            return app;
-        }
-        catch
-        {
-            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw;
-        }
     }
 
     private static int FreePort()
