@@ -8,16 +8,16 @@ namespace FocusSync.Tests.Analytics;
 
 public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task CsvExportQuotesAwkwardTitlesPerRfc4180(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var plain = await user.CreateAsync("Plain", goalMinutes: 1);
-        var comma = await user.CreateAsync("Write, edit", goalMinutes: 2);
-        var quote = await user.CreateAsync("Say \"hi\"", goalMinutes: null);
-        var lines = await user.CreateAsync("Line one\nLine two", goalMinutes: 3);
+        using var user = await UserClient.SignInAsync(app);
+        var plain = await user.CreateSessionIdAsync("Plain", goalMinutes: 1);
+        var comma = await user.CreateSessionIdAsync("Write, edit", goalMinutes: 2);
+        var quote = await user.CreateSessionIdAsync("Say \"hi\"", goalMinutes: null);
+        var lines = await user.CreateSessionIdAsync("Line one\nLine two", goalMinutes: 3);
         await user.StartAsync(quote);
         app.Clock.Advance(TimeSpan.FromMilliseconds(1500));
         await user.PauseAsync(quote);
@@ -27,7 +27,7 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/analytics?period=monthly&from=2026-06-01&to=2026-06-30");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var response = await user.Client.SendAsync(request);
+        var response = await user.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
@@ -38,16 +38,16 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
             + $"{month},{comma},\"Write, edit\",,0,2,false\r\n"
             + $"{month},{quote},\"Say \"\"hi\"\"\",,1.5,,\r\n"
             + $"{month},{lines},\"Line one\nLine two\",,0,3,false\r\n",
-            await response.Content.ReadAsStringAsync());
+            await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AReportReadWhileAPauseCommitsCountsTheRunOnce(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Raced", goalMinutes: 60);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Raced", goalMinutes: 60);
         for (var round = 1; round <= 30; round++)
         {
             await user.StartAsync(id);
@@ -64,15 +64,15 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheGroupFilterKeepsTheGroupsSessionsAndAnotherUsersGroupIsNotFound(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var group = await user.CreateGroupAsync("Work");
-        var inGroup = await user.CreateAsync("Report", goalMinutes: 5, groupId: group);
-        var outside = await user.CreateAsync("Guitar", goalMinutes: 5);
+        using var user = await UserClient.SignInAsync(app);
+        var group = await user.CreateGroupIdAsync("Work");
+        var inGroup = await user.CreateSessionIdAsync("Report", goalMinutes: 5, groupId: group);
+        var outside = await user.CreateSessionIdAsync("Guitar", goalMinutes: 5);
         await user.StartAsync(inGroup);
         app.Clock.Advance(TimeSpan.FromMinutes(2));
         await user.StartAsync(outside);
@@ -83,19 +83,19 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         Assert.All(items, i => Assert.Equal(inGroup, i.GetProperty("sessionId").GetInt64()));
         Assert.Equal(120, report.Json.GetProperty("summary").GetProperty("totalSeconds").GetDouble());
 
-        using var other = await AnalyticsUser.SignInAsync(app);
-        var response = await other.Client.GetAsync($"/analytics?groupId={group}");
+        using var other = await UserClient.SignInAsync(app);
+        var response = await other.GetAsync($"/analytics?groupId={group}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DefaultsAreTheLastSevenDaysEndingToday(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var me = await (await user.Client.GetAsync("/me")).Content.ReadFromJsonAsync<JsonElement>();
+        using var user = await UserClient.SignInAsync(app);
+        var me = await (await user.GetAsync("/me", TestContext.Current.CancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
         var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
         var report = await user.ReportAsync("");
@@ -105,12 +105,12 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
             report.Starts);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task BadQueriesAreProblemsNamingTheField(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = await AnalyticsUser.SignInAsync(app);
+        using var user = await UserClient.SignInAsync(app);
         (string Query, string Field)[] cases =
         [
             ("period=hourly", "period"),
@@ -128,13 +128,13 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         ];
         foreach (var (query, field) in cases)
         {
-            var response = await user.Client.GetAsync("/analytics?" + query);
+            var response = await user.GetAsync("/analytics?" + query, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {response.StatusCode}");
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{query}: {problem}");
         }
 
-        var fourHundred = await user.Client.GetAsync("/analytics?from=2025-01-01&to=2026-02-04");
+        var fourHundred = await user.GetAsync("/analytics?from=2025-01-01&to=2026-02-04", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, fourHundred.StatusCode);
     }
 }

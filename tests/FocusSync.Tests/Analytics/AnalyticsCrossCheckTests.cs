@@ -8,18 +8,18 @@ public sealed class AnalyticsCrossCheckTests
     private static readonly string[] Zones = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Lord_Howe"];
     private static readonly string[] WeekDays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DailyBucketsSumToTheirWeekAndTheirMonthForRandomHistories(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 9, 20, 6, 0, 0, TimeSpan.Zero));
         var random = new Random(20260920);
-        var users = new List<(AnalyticsUser User, List<long> Sessions)>();
+        var users = new List<(UserClient User, List<long> Sessions)>();
         for (var i = 0; i < 3; i++)
         {
-            var user = await AnalyticsUser.SignInAsync(app, new { timeZone = Zones[random.Next(Zones.Length)], resetTime = $"{random.Next(24):00}:{random.Next(4) * 15:00}" });
-            users.Add((user, [await user.CreateAsync("First", goalMinutes: 30)]));
+            var user = await UserClient.SignInAsync(app, new { timeZone = Zones[random.Next(Zones.Length)], resetTime = $"{random.Next(24):00}:{random.Next(4) * 15:00}" });
+            users.Add((user, [await user.CreateSessionIdAsync("First", goalMinutes: 30)]));
         }
 
         try
@@ -45,7 +45,7 @@ public sealed class AnalyticsCrossCheckTests
         }
     }
 
-    private static async Task ActAsync(AnalyticsUser user, List<long> sessions, Random random)
+    private static async Task ActAsync(UserClient user, List<long> sessions, Random random)
     {
         var roll = random.Next(100);
         var id = sessions[random.Next(sessions.Count)];
@@ -59,36 +59,36 @@ public sealed class AnalyticsCrossCheckTests
         }
         else if (roll < 78 && sessions.Count < 6)
         {
-            sessions.Add(await user.CreateAsync($"Task {sessions.Count}", random.Next(3) == 0 ? null : random.Next(5, 240)));
+            sessions.Add(await user.CreateSessionIdAsync($"Task {sessions.Count}", random.Next(3) == 0 ? null : random.Next(5, 240)));
         }
         else if (roll < 82 && sessions.Count > 1)
         {
-            await user.DeleteAsync(id);
+            await user.DeleteSessionAsync(id);
             sessions.Remove(id);
         }
         else if (roll < 90)
         {
-            var response = await user.Client.PatchAsync($"/sessions/{id}", JsonContent($"{{\"dailyGoalMinutes\":{random.Next(5, 240)}}}"));
+            var response = await user.PatchAsync($"/sessions/{id}", JsonContent($"{{\"dailyGoalMinutes\":{random.Next(5, 240)}}}"));
             Assert.True(response.IsSuccessStatusCode || (int)response.StatusCode == 400);
         }
         else if (roll < 93)
         {
-            await user.PatchMeAsync(new { weekStart = WeekDays[random.Next(7)] });
+            await user.ChangeSettingsAsync(new { weekStart = WeekDays[random.Next(7)] });
         }
         else if (roll < 95)
         {
-            await user.PatchMeAsync(new { timeZone = Zones[random.Next(Zones.Length)], resetTime = $"{random.Next(24):00}:{random.Next(60):00}" });
+            await user.ChangeSettingsAsync(new { timeZone = Zones[random.Next(Zones.Length)], resetTime = $"{random.Next(24):00}:{random.Next(60):00}" });
         }
         else
         {
-            var all = await user.Client.PostAsync("/sessions/actions/reset-all", null);
+            var all = await user.PostAsync("/sessions/actions/reset-all", null);
             Assert.True(all.IsSuccessStatusCode);
         }
     }
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
-    private static async Task AssertConsistentAsync(AnalyticsUser user, string period)
+    private static async Task AssertConsistentAsync(UserClient user, string period)
     {
         var coarse = await user.ReportAsync($"period={period}&from=2026-09-01&to=2026-12-01");
         var from = coarse.Json.GetProperty("from").GetString();

@@ -1,17 +1,18 @@
+using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Analytics;
 
 public sealed class AnalyticsHistoryTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ARunAcrossTheUserDayBoundaryEndsOnTheOldDayAndARunningSessionCountsUpToNow(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 23, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Write", goalMinutes: 30);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Write", goalMinutes: 30);
 
         user.At("2026-06-10T23:40");
         await user.StartAsync(id);
@@ -33,11 +34,11 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(monthly.Item("2026-06-01", id), 3300.25, 60, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DaylightSavingDaysLastTwentyThreeAndTwentyFiveHoursInDailyAndWeeklyBuckets(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         // Each case: zone, the Friday before a DST Sunday, that Monday's week start, the Sunday's length.
         (string Zone, string Friday, string Sunday, string Monday, string WeekStart, double SundaySeconds)[] cases =
         [
@@ -49,8 +50,8 @@ public sealed class AnalyticsHistoryTests
         foreach (var (zone, friday, sunday, monday, weekStart, sundaySeconds) in cases)
         {
             app.Clock.SetUtcNow(DateTimeOffset.Parse(friday + "T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).AddHours(-12));
-            using var user = await AnalyticsUser.SignInAsync(app, new { timeZone = zone });
-            var stopwatch = await user.CreateAsync("Stopwatch", goalMinutes: null);
+            using var user = await UserClient.SignInAsync(app, new { timeZone = zone });
+            var stopwatch = await user.CreateSessionIdAsync("Stopwatch", goalMinutes: null);
             var saturday = DateOnly.Parse(friday, System.Globalization.CultureInfo.InvariantCulture).AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
             // Started at each user-day's first instant; every boundary pauses it, so each day is credited whole.
@@ -75,14 +76,14 @@ public sealed class AnalyticsHistoryTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AResetTimeOfFourMovesTimeBeforeFourOntoThePreviousDay(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 8, 12, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app, new { resetTime = "04:00" });
-        var id = await user.CreateAsync("Read", goalMinutes: 60);
+        using var user = await UserClient.SignInAsync(app, new { resetTime = "04:00" });
+        var id = await user.CreateSessionIdAsync("Read", goalMinutes: 60);
 
         await user.RunAsync(id, "2026-06-10T02:00", 60);
         // Paused by the 04:00 boundary after 30 minutes; the pause at 04:15 finds it paused already.
@@ -94,14 +95,14 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(report.Item("2026-06-10", id), 1800, 60, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task WeeksStartOnTheUsersWeekStart(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 13, 8, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Practice", goalMinutes: 10);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Practice", goalMinutes: 10);
         await user.RunAsync(id, "2026-06-13T09:00", 10);
         await user.RunAsync(id, "2026-06-14T09:00", 20);
         await user.RunAsync(id, "2026-06-15T09:00", 30);
@@ -112,7 +113,7 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(monday.Item("2026-06-15", id), 1800, 10, true);
         Assert.Equal("2026-06-21", monday.Json.GetProperty("to").GetString());
 
-        await user.PatchMeAsync(new { weekStart = "sunday" });
+        await user.ChangeSettingsAsync(new { weekStart = "sunday" });
         var sunday = await user.ReportAsync("period=weekly&from=2026-06-13&to=2026-06-15");
         Assert.Equal(["2026-06-07", "2026-06-14"], sunday.Starts);
         ItemAssert.Goal(sunday.Item("2026-06-07", id), 600, 10, true);
@@ -124,14 +125,14 @@ public sealed class AnalyticsHistoryTests
         Assert.Equal(8, defaults.Buckets.Count);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task MonthsEndOnTheirLastDayIncludingALeapFebruary(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2028, 1, 31, 21, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Study", goalMinutes: 10);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Study", goalMinutes: 10);
         await user.RunAsync(id, "2028-01-31T22:00", 30);
 
         user.At("2028-02-29T23:50");
@@ -156,19 +157,19 @@ public sealed class AnalyticsHistoryTests
         Assert.Empty(defaults.Bucket("2027-04-01").GetProperty("items").EnumerateArray());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task DeletedSessionsKeepTheirTimeAndTitleButHaveNoGoalAfterDeletion(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var gone = await user.CreateAsync("Old habit", goalMinutes: 20);
-        var kept = await user.CreateAsync("Keeper", goalMinutes: 20);
+        using var user = await UserClient.SignInAsync(app);
+        var gone = await user.CreateSessionIdAsync("Old habit", goalMinutes: 20);
+        var kept = await user.CreateSessionIdAsync("Keeper", goalMinutes: 20);
         user.At("2026-06-10T10:00");
         await user.StartAsync(gone);
         user.At("2026-06-10T10:25");
-        await user.DeleteAsync(gone);
+        await user.DeleteSessionAsync(gone);
 
         user.At("2026-06-11T12:00");
         var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
@@ -183,14 +184,14 @@ public sealed class AnalyticsHistoryTests
         Assert.Equal(1, report.SummaryOf(gone).GetProperty("currentStreakDays").GetInt32());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task GoallessSessionsReportTimeWithNullGoalsAndOnlyOnDaysWithTime(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Free", goalMinutes: null);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Free", goalMinutes: null);
         await user.RunAsync(id, "2026-06-10T09:00", 15.5);
 
         user.At("2026-06-12T09:00");
@@ -204,18 +205,18 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 930, null, null);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheDaysGoalIsTheLastOneSetThatDay(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Write", goalMinutes: 30);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Write", goalMinutes: 30);
         await user.RunAsync(id, "2026-06-10T09:00", 20);
-        await user.SetGoalAsync(id, 15);
+        await user.EditSessionAsync(id, new { dailyGoalMinutes = 15 });
         user.At("2026-06-10T15:00");
-        await user.SetGoalAsync(id, 45);
+        await user.EditSessionAsync(id, new { dailyGoalMinutes = 45 });
 
         user.At("2026-06-11T09:00");
         var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
@@ -225,14 +226,14 @@ public sealed class AnalyticsHistoryTests
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 1200, 90, false);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheStreakCountsConsecutiveMetDaysAndAnUnmetTodayDoesNotBreakIt(Db db)
     {
-        await using var app = await AnalyticsUser.StartAppAsync(db);
+        await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero));
-        using var user = await AnalyticsUser.SignInAsync(app);
-        var id = await user.CreateAsync("Run", goalMinutes: 10);
+        using var user = await UserClient.SignInAsync(app);
+        var id = await user.CreateSessionIdAsync("Run", goalMinutes: 10);
         // Met on June 1-2, missed on June 3, met on each of the 37 days from June 4 to July 10: longer than the first look-back.
         var day = new DateOnly(2026, 6, 1);
         for (; day < new DateOnly(2026, 7, 11); day = day.AddDays(1))
@@ -255,5 +256,17 @@ public sealed class AnalyticsHistoryTests
         await user.PauseAsync(id);
         user.At("2026-07-13T09:00");
         Assert.Equal(0, (await user.ReportAsync("period=daily")).SummaryOf(id).GetProperty("currentStreakDays").GetInt32());
+    }
+}
+
+internal static class ItemAssert
+{
+    public static void Goal(JsonElement item, double seconds, int? goalMinutes, bool? goalMet)
+    {
+        Assert.Equal(seconds, item.GetProperty("seconds").GetDouble());
+        var goal = item.GetProperty("goalMinutes");
+        Assert.Equal(goalMinutes, goal.ValueKind == JsonValueKind.Null ? null : goal.GetInt32());
+        var met = item.GetProperty("goalMet");
+        Assert.Equal(goalMet, met.ValueKind == JsonValueKind.Null ? null : met.GetBoolean());
     }
 }

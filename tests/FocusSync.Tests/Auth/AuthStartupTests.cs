@@ -1,5 +1,9 @@
 using FocusSync.Api.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -12,7 +16,7 @@ public sealed class AuthStartupTests
     [Fact]
     public void DevelopmentSignInRefusesToStartInProduction()
     {
-        var builder = AuthTestApp.CreateBuilder(new Dictionary<string, string?> { ["Auth:Mode"] = "development" }, _time, "Production");
+        var builder = ProductionBuilder(new Dictionary<string, string?> { ["Auth:Mode"] = "development" });
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
 
@@ -25,7 +29,7 @@ public sealed class AuthStartupTests
     {
         var configuration = new TestTokens(_time).FirebaseConfiguration();
         configuration[AuthStartupGuard.EmulatorHostVariable] = "localhost:9099";
-        var builder = AuthTestApp.CreateBuilder(configuration, _time, "Production");
+        var builder = ProductionBuilder(configuration);
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
 
@@ -35,12 +39,12 @@ public sealed class AuthStartupTests
     [Fact]
     public async Task DevelopmentModeAddedAfterAddFirebaseAuthStillRefusesToStartInProduction()
     {
-        var builder = AuthTestApp.CreateBuilder(new TestTokens(_time).FirebaseConfiguration(), _time, "Production");
+        var builder = ProductionBuilder(new TestTokens(_time).FirebaseConfiguration());
         builder.AddFirebaseAuth();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Mode"] = "Development" });
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("Auth:Mode=Development", error.Message, StringComparison.Ordinal);
     }
@@ -48,9 +52,9 @@ public sealed class AuthStartupTests
     [Fact]
     public async Task FirebaseModeStartsInProduction()
     {
-        await using var app = await AuthTestApp.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time, environment: "Production");
+        await using var app = await WhoAmIProbe.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time, environment: "Production");
 
-        Assert.NotNull(app.Client);
+        Assert.NotNull(app.Services);
     }
 
     [Fact]
@@ -58,7 +62,7 @@ public sealed class AuthStartupTests
     {
         var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase" };
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => WhoAmIProbe.StartAsync(configuration, _time));
 
         Assert.Contains("Auth:Firebase:ProjectId", error.Message, StringComparison.Ordinal);
     }
@@ -66,8 +70,12 @@ public sealed class AuthStartupTests
     [Fact]
     public async Task FirebaseIsTheDefaultModeSoAMissingProjectIdStopsTheStart()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => AuthTestApp.StartAsync(new Dictionary<string, string?>(), _time));
+        // On a bare builder: the service's appsettings name a mode, so only here is none configured.
+        var builder = ProductionBuilder(new Dictionary<string, string?>());
+        builder.AddFirebaseAuth();
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("Auth:Firebase:ProjectId", error.Message, StringComparison.Ordinal);
     }
@@ -78,7 +86,7 @@ public sealed class AuthStartupTests
         var configuration = new TestTokens(_time).FirebaseConfiguration();
         configuration["Auth:Firebase:SigningKeys:broken"] = "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----";
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => WhoAmIProbe.StartAsync(configuration, _time));
 
         Assert.Contains("Auth:Firebase:SigningKeys:broken", error.Message, StringComparison.Ordinal);
     }
@@ -90,7 +98,7 @@ public sealed class AuthStartupTests
     {
         var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Development", ["Auth:DevelopmentSigningKey"] = pem };
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => WhoAmIProbe.StartAsync(configuration, _time));
 
         Assert.Contains("Auth:DevelopmentSigningKey", error.Message, StringComparison.Ordinal);
     }
@@ -105,9 +113,25 @@ public sealed class AuthStartupTests
             ["Auth:DevelopmentSigningKey"] = rsa.ExportSubjectPublicKeyInfoPem(),
         };
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestApp.StartAsync(configuration, _time));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => WhoAmIProbe.StartAsync(configuration, _time));
 
         Assert.Contains("Auth:DevelopmentSigningKey", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A Production builder with only <paramref name="configuration"/> (not the service's appsettings nor the machine's
+    /// variables), for what <see cref="AuthExtensions.AddFirebaseAuth"/> does to a builder before any app exists.
+    /// </summary>
+    internal static WebApplicationBuilder ProductionBuilder(IDictionary<string, string?> configuration)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        return builder;
     }
 }
 
@@ -124,7 +148,7 @@ public sealed class AuthEmulatorEnvironmentVariableTests
         Environment.SetEnvironmentVariable(AuthStartupGuard.EmulatorHostVariable, "127.0.0.1:9099");
         try
         {
-            var builder = AuthTestApp.CreateBuilder(new TestTokens(time).FirebaseConfiguration(), time, "Production");
+            var builder = AuthStartupTests.ProductionBuilder(new TestTokens(time).FirebaseConfiguration());
 
             var error = Assert.Throws<InvalidOperationException>(() => builder.AddFirebaseAuth());
 

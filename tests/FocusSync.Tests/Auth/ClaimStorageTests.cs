@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using FocusSync.Tests.Hardening;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Auth;
@@ -13,7 +12,7 @@ namespace FocusSync.Tests.Auth;
 /// </summary>
 public sealed class ClaimStorageTests
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ControlCharactersInTheNameAndEmailAreDroppedAndTheUserKeepsUsingTheApi(Db db)
     {
@@ -29,7 +28,7 @@ public sealed class ClaimStorageTests
         Assert.Equal(("Ada Lovelace", "ada@example.com"), stored);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ANameAndEmailLongerThanTheirColumnsAreCutToFitAndTheUserKeepsUsingTheApi(Db db)
     {
@@ -46,7 +45,7 @@ public sealed class ClaimStorageTests
         Assert.Equal((new string('n', 200), email[..320]), stored);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACutNameKeepsItsLastTextElementWhole(Db db)
     {
@@ -59,16 +58,16 @@ public sealed class ClaimStorageTests
         Assert.Equal(new string('x', 198), stored.Name);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ATokenWithANulInItsSubIsA401Problem(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db);
         using var client = ClientWith(app, app.Tokens.Mint("user\u0000nul"));
 
-        using var response = await client.PostAsync("/me/login", null);
+        using var response = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken);
 
-        await HardeningKit.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        await ApiClient.AssertProblemDetailAsync(response, HttpStatusCode.Unauthorized);
     }
 
     /// <summary>

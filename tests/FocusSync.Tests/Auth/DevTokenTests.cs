@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using FocusSync.Api.Auth;
 using Microsoft.Extensions.Time.Testing;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Auth;
 
@@ -16,13 +17,13 @@ public sealed class DevTokenTests
     [Fact]
     public async Task DevelopmentSignInIssuesATokenTheServerAccepts()
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
         var issued = await IssueAsync(app, new { uid = "dev-user", name = "Dev", email = "dev@example.com" });
         using var response = await app.GetWhoAmIAsync(issued.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(new[] { "dev-user", "Dev", "dev@example.com" }, new[] { me?.Uid, me?.Name, me?.Email });
     }
 
@@ -31,9 +32,9 @@ public sealed class DevTokenTests
     {
         using var rsa = System.Security.Cryptography.RSA.Create(2048);
         var shared = new Dictionary<string, string?>(_developmentMode) { ["Auth:DevelopmentSigningKey"] = rsa.ExportRSAPrivateKeyPem() };
-        await using var one = await AuthTestApp.StartAsync(shared, _time);
-        await using var two = await AuthTestApp.StartAsync(shared, _time);
-        await using var stranger = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var one = await WhoAmIProbe.StartAsync(shared, _time);
+        await using var two = await WhoAmIProbe.StartAsync(shared, _time);
+        await using var stranger = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
         var issued = await IssueAsync(one, new { uid = "dev-user" });
         using var accepted = await two.GetWhoAmIAsync(issued.Token);
@@ -45,7 +46,7 @@ public sealed class DevTokenTests
     [Fact]
     public async Task ADevelopmentTokenIsShapedLikeAFirebaseIdToken()
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
         var issued = await IssueAsync(app, new { uid = "dev-user", name = "Dev", email = "dev@example.com" });
 
@@ -67,7 +68,7 @@ public sealed class DevTokenTests
     public async Task DevelopmentSignInUsesTheConfiguredProjectId()
     {
         var configuration = new Dictionary<string, string?>(_developmentMode) { ["Auth:Firebase:ProjectId"] = "my-project" };
-        await using var app = await AuthTestApp.StartAsync(configuration, _time);
+        await using var app = await WhoAmIProbe.StartAsync(configuration, _time);
 
         var issued = await IssueAsync(app, new { uid = "dev-user" });
 
@@ -80,7 +81,7 @@ public sealed class DevTokenTests
     [Fact]
     public async Task ADevelopmentTokenExpiresAfterAnHour()
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
         var issued = await IssueAsync(app, new { uid = "dev-user" });
 
         _time.Advance(TimeSpan.FromMinutes(62));
@@ -95,9 +96,10 @@ public sealed class DevTokenTests
     [InlineData("   ")]
     public async Task DevelopmentSignInWithoutAUidIsAValidationProblem(string? uid)
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" });
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsJsonAsync("/dev/token", new { uid, name = "Dev" }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -110,9 +112,10 @@ public sealed class DevTokenTests
     [InlineData("[]", "body")]
     public async Task AnUnreadableDevelopmentSignInNamesTheFieldAtFault(string body, string field)
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsync("/dev/token", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsync("/dev/token", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, field);
     }
@@ -120,9 +123,10 @@ public sealed class DevTokenTests
     [Fact]
     public async Task DevelopmentSignInWithAUidLongerThan128CharactersIsAValidationProblem()
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = new string('u', 129) });
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsJsonAsync("/dev/token", new { uid = new string('u', 129) }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -133,9 +137,10 @@ public sealed class DevTokenTests
     [InlineData("dev\u0085user")]
     public async Task DevelopmentSignInWithAControlCharacterInTheUidIsAValidationProblem(string uid)
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid });
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsJsonAsync("/dev/token", new { uid }, cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertValidationProblemAsync(response, "uid");
     }
@@ -143,7 +148,7 @@ public sealed class DevTokenTests
     [Fact]
     public async Task DevelopmentSignInAcceptsAUidOf128Characters()
     {
-        await using var app = await AuthTestApp.StartAsync(_developmentMode, _time);
+        await using var app = await WhoAmIProbe.StartAsync(_developmentMode, _time);
 
         var issued = await IssueAsync(app, new { uid = new string('u', 128) });
 
@@ -155,9 +160,10 @@ public sealed class DevTokenTests
     public async Task DevelopmentSignInDoesNotExistInFirebaseMode()
     {
         var tokens = new TestTokens(_time);
-        await using var app = await AuthTestApp.StartAsync(tokens.FirebaseConfiguration(), _time);
+        await using var app = await WhoAmIProbe.StartAsync(tokens.FirebaseConfiguration(), _time);
 
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", new { uid = "dev-user" });
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsJsonAsync("/dev/token", new { uid = "dev-user" }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -165,11 +171,11 @@ public sealed class DevTokenTests
     [Fact]
     public async Task ADevelopmentTokenIsRejectedByAServerInFirebaseMode()
     {
-        await using var development = await AuthTestApp.StartAsync(
+        await using var development = await WhoAmIProbe.StartAsync(
             new Dictionary<string, string?>(_developmentMode) { ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId },
             _time);
         var issued = await IssueAsync(development, new { uid = "dev-user" });
-        await using var firebase = await AuthTestApp.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time);
+        await using var firebase = await WhoAmIProbe.StartAsync(new TestTokens(_time).FirebaseConfiguration(), _time);
 
         using var response = await firebase.GetWhoAmIAsync(issued.Token);
 
@@ -181,16 +187,42 @@ public sealed class DevTokenTests
     {
         var tokens = new TestTokens(_time, projectId: "focussync-dev");
         var configuration = new Dictionary<string, string?>(tokens.FirebaseConfiguration()) { ["Auth:Mode"] = "Development" };
-        await using var app = await AuthTestApp.StartAsync(configuration, _time);
+        await using var app = await WhoAmIProbe.StartAsync(configuration, _time);
 
         using var response = await app.GetWhoAmIAsync(tokens.Mint("minted-user"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private static async Task<DevTokenResponse> IssueAsync(AuthTestApp app, object request)
+    /// <summary>The README's walk-through: development sign-in, then the session lifecycle.</summary>
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task DevelopmentSignInDrivesTheWholeLifecycle(Db db)
     {
-        using var response = await app.Client.PostAsJsonAsync("/dev/token", request);
+        await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { SignIn = SignIn.Development });
+        using var anonymous = app.CreateClient();
+
+        var issued = await anonymous.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        using var client = app.ClientFor("readme-user", issued.Str("token"));
+
+        var me = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("readme-user", me.Str("id"));
+        Assert.Equal("Readme", me.Str("name"));
+        Assert.Equal("readme@example.com", me.Str("email"));
+        var id = await client.CreateSessionIdAsync(new { title = "Write the README", initialDuration = 1500, dailyGoalMinutes = 120 });
+        await client.ActAsync(id, "start");
+        app.Clock.Advance(TimeSpan.FromMilliseconds(42_500));
+        var paused = await client.ActAsync(id, "pause");
+
+        Assert.Equal(42.5, paused.Num("focusSeconds"));
+        Assert.Equal(1500 - 42.5, paused.Num("timeLeft"));
+        Assert.Equal(42.5, (await client.ListAsync()).Sessions().Single().Num("focusSeconds"));
+    }
+
+    private static async Task<DevTokenResponse> IssueAsync(FocusSyncApp app, object request)
+    {
+        using var client = app.AnonymousClient();
+        using var response = await client.PostAsJsonAsync("/dev/token", request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var issued = await response.Content.ReadFromJsonAsync<DevTokenResponse>();
         Assert.NotNull(issued);

@@ -104,7 +104,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
         var waiting = Enumerable.Range(0, 20).Select(_ => _keys.EnsureFreshAsync(_first.KeyId, CancellationToken.None)).ToArray();
         Assert.All(waiting, t => Assert.False(t.IsCompleted));
         gate.SetResult();
-        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, _server.Requests);
         Assert.Single(_keys.Resolve(_first.KeyId));
@@ -141,8 +141,8 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     [Fact]
     public async Task ATokenSignedWithAPublishedGoogleCertificateIsAcceptedEndToEnd()
     {
-        var configuration = new Dictionary<string, string?> { ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId };
-        await using var app = await AuthTestApp.StartAsync(
+        var configuration = new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase", ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId };
+        await using var app = await WhoAmIProbe.StartAsync(
             configuration,
             _time,
             services => services.AddHttpClient(FirebaseSigningKeys.HttpClientName).ConfigurePrimaryHttpMessageHandler(_server.CreateHandler));
@@ -158,7 +158,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     public async Task ARequestAbortedWhileTheKeysDownloadLogsNoError()
     {
         var logs = new JwtBearerLog();
-        await using var app = await AuthTestApp.StartAsync(
+        await using var app = await WhoAmIProbe.StartAsync(
             new Dictionary<string, string?> { ["Auth:Mode"] = "Firebase", ["Auth:Firebase:ProjectId"] = TestTokens.DefaultProjectId },
             _time,
             services =>
@@ -168,14 +168,15 @@ public sealed class FirebaseSigningKeysTests : IDisposable
             });
         var gate = _server.Hold();
         using var abort = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, AuthTestApp.WhoAmIPath);
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhoAmIProbe.WhoAmIPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _first.Mint());
 
-        var sending = app.Client.SendAsync(request, abort.Token);
-        await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10));
+        using var client = app.AnonymousClient();
+        var sending = client.SendAsync(request, abort.Token);
+        await _server.Requested.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
-        var entry = await logs.First.WaitAsync(TimeSpan.FromSeconds(10));
+        var entry = await logs.First.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         gate.SetResult();
 
         Assert.True(entry.Level < LogLevel.Warning && entry.Exception is null, $"{entry.Level}: {entry.Message} {entry.Exception}");
@@ -184,7 +185,7 @@ public sealed class FirebaseSigningKeysTests : IDisposable
     [Fact]
     public async Task ConfiguredSigningKeysReplaceTheDownload()
     {
-        await using var app = await AuthTestApp.StartAsync(
+        await using var app = await WhoAmIProbe.StartAsync(
             _first.FirebaseConfiguration(),
             _time,
             services => services.AddHttpClient(FirebaseSigningKeys.HttpClientName).ConfigurePrimaryHttpMessageHandler(_server.CreateHandler));

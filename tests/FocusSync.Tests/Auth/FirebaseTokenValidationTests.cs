@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Time.Testing;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Auth;
 
@@ -9,16 +10,16 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 30, 0, 30, 0, TimeSpan.Zero));
     private readonly TestTokens _tokens;
-    private AuthTestApp _app = null!;
+    private FocusSyncApp _app = null!;
 
     public FirebaseTokenValidationTests()
     {
         _tokens = new TestTokens(_time);
     }
 
-    public async Task InitializeAsync() => _app = await AuthTestApp.StartAsync(_tokens.FirebaseConfiguration(), _time);
+    public async ValueTask InitializeAsync() => _app = await WhoAmIProbe.StartAsync(_tokens.FirebaseConfiguration(), _time);
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task AValidFirebaseTokenAuthenticatesAsItsSub()
@@ -26,7 +27,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
         using var response = await _app.GetWhoAmIAsync(_tokens.Mint("uid-42"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(me);
         Assert.Equal("uid-42", me.Uid);
         Assert.Equal("uid-42", me.IdentityName);
@@ -39,7 +40,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
     {
         using var response = await _app.GetWhoAmIAsync(_tokens.Mint());
 
-        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(me);
         Assert.Contains("sub", me.ClaimTypes);
         Assert.Contains("email", me.ClaimTypes);
@@ -62,7 +63,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains("Authorization: Bearer", problem?.Detail, StringComparison.Ordinal);
     }
 
@@ -73,7 +74,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains("auth_time", problem?.Detail, StringComparison.Ordinal);
     }
 
@@ -209,7 +210,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
         var challenge = string.Join(", ", response.Headers.GetValues("WWW-Authenticate"));
         Assert.True(System.Text.Ascii.IsValid(challenge), challenge);
         Assert.StartsWith("Bearer error=\"invalid_token\", error_description=\"", challenge, StringComparison.Ordinal);
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken: TestContext.Current.CancellationToken);
         foreach (var echoed in new[] { challenge, problem?.Detail ?? "" })
         {
             Assert.DoesNotContain(value, echoed, StringComparison.Ordinal);
@@ -258,7 +259,7 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.True(response.Headers.WwwAuthenticate.ToString().Contains(reason, StringComparison.Ordinal), response.Headers.WwwAuthenticate.ToString());
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains(reason, problem?.Detail, StringComparison.Ordinal);
     }
 
@@ -324,10 +325,11 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
     {
         var token = _tokens.Mint("hub-user");
 
-        using var response = await _app.Client.GetAsync($"{AuthTestApp.HubWhoAmIPath}?access_token={token}");
+        using var client = _app.AnonymousClient();
+        using var response = await client.GetAsync($"{WhoAmIProbe.HubWhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var me = await response.Content.ReadFromJsonAsync<WhoAmI>();
+        var me = await response.Content.ReadFromJsonAsync<WhoAmI>(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("hub-user", me?.Uid);
     }
 
@@ -336,7 +338,8 @@ public sealed class FirebaseTokenValidationTests : IAsyncLifetime
     {
         var token = _tokens.Mint();
 
-        using var response = await _app.Client.GetAsync($"{AuthTestApp.WhoAmIPath}?access_token={token}");
+        using var client = _app.AnonymousClient();
+        using var response = await client.GetAsync($"{WhoAmIProbe.WhoAmIPath}?access_token={token}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
 
 namespace FocusSync.Tests.Hardening;
 
@@ -16,7 +15,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     private const int ClientsPerUser = 2;
     private const int AcknowledgedBeforeKill = 200;
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AKilledServiceKeepsEveryAcknowledgedWriteAndRetriedCreationsHappenOnce(Db db)
     {
@@ -79,8 +78,8 @@ public sealed class CrashTests(ITestOutputHelper output)
                 }
 
                 var existed = byTitle[creation.Key].Any();
-                using var retry = await client.SendAsync(ActionBurst.CreateRequest(creation.Key));
-                var body = await retry.Content.ReadFromJsonAsync<JsonElement>();
+                using var retry = await client.SendAsync(ActionBurst.CreateRequest(creation.Key), TestContext.Current.CancellationToken);
+                var body = await retry.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
                 if ((int)retry.StatusCode != 201)
                 {
                     problems.Add($"retrying {creation.Key} answered {(int)retry.StatusCode}: {body}");

@@ -16,7 +16,7 @@ public sealed class LogPrivacyTests
     public async Task NoLogEntryContainsATokenOrAnEmailEvenAtTraceLevel()
     {
         var logs = new CapturingLoggerProvider();
-        await using var app = await HardeningKit.StartAsync(Db.Sqlite, new Dictionary<string, string?>
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
@@ -47,16 +47,16 @@ public sealed class LogPrivacyTests
                 request.Content = new StringContent("""{"title":"Write","initialDuration":1500,"dailyGoalMinutes":60}""", System.Text.Encoding.UTF8, "application/json");
             }
 
-            using var response = await client.SendAsync(request);
+            using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.Equal(expected, response.StatusCode);
         }
 
         // The hub's token in the query string, as browsers send it on a WebSocket upgrade.
         await using var hub = logged.HubClientFor(() => null, HttpTransportType.LongPolling, "?access_token=" + token);
-        await hub.Connection.StartAsync();
-        await hub.Connection.StopAsync();
+        await hub.Connection.StartAsync(TestContext.Current.CancellationToken);
+        await hub.Connection.StopAsync(TestContext.Current.CancellationToken);
         await using var rejected = logged.HubClientFor(() => null, HttpTransportType.LongPolling, "?access_token=" + expired);
-        await Assert.ThrowsAnyAsync<Exception>(() => rejected.Connection.StartAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => rejected.Connection.StartAsync(TestContext.Current.CancellationToken));
 
         var entries = logs.Entries.ToArray();
         Assert.True(entries.Length > 20, $"only {entries.Length} log entries were captured; is the provider wired?");

@@ -9,7 +9,7 @@ namespace FocusSync.Tests.Hardening;
 
 public sealed class NginxTests
 {
-    [NginxFact]
+    [Fact]
     public async Task TheShippedConfigurationPassesNginxTest()
     {
         var (exitCode, output) = await ShippedNginx.TestConfigurationAsync();
@@ -17,7 +17,7 @@ public sealed class NginxTests
         Assert.True(exitCode == 0, output);
     }
 
-    [NginxFact]
+    [Fact]
     public async Task BehindTheShippedNginxTheServiceGetsTheClientsAddressAndSchemeAndNotTheOnesTheClientSent()
     {
         await using var upstream = await StartEchoAsync();
@@ -27,22 +27,22 @@ public sealed class NginxTests
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
         request.Headers.Add("X-Forwarded-Proto", "https");
 
-        using var response = await client.SendAsync(request);
-        var seen = await response.Content.ReadFromJsonAsync<JsonElement>();
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var seen = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("127.0.0.1", seen.GetProperty("forwardedFor").GetString());
         Assert.Equal("http", seen.GetProperty("forwardedProto").GetString());
     }
 
-    [NginxFact]
+    [Fact]
     public async Task TheShippedNginxLogsHubRequestsWithoutTheirQueryString()
     {
         await using var upstream = await StartEchoAsync();
         await using var nginx = await ShippedNginx.StartAsync(Port(upstream));
         using var client = new HttpClient { BaseAddress = nginx.Address };
 
-        (await client.GetAsync("/hubs/sessions?id=connection-secret&access_token=token-secret")).Dispose();
-        (await client.GetAsync("/analytics/days?from=2026-06-01")).Dispose();
+        (await client.GetAsync("/hubs/sessions?id=connection-secret&access_token=token-secret", TestContext.Current.CancellationToken)).Dispose();
+        (await client.GetAsync("/analytics/days?from=2026-06-01", TestContext.Current.CancellationToken)).Dispose();
         var hub = await nginx.AccessLogLineAsync(line => line.Contains("/hubs/sessions", StringComparison.Ordinal));
         var other = await nginx.AccessLogLineAsync(line => line.Contains("/analytics/days", StringComparison.Ordinal));
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Hardening;
@@ -13,8 +12,6 @@ namespace FocusSync.Tests.Hardening;
 /// </summary>
 internal sealed class ShippedNginx : IAsyncDisposable
 {
-    public const string Variable = "FOCUSSYNC_TEST_NGINX";
-
     private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Process _process;
@@ -29,8 +26,6 @@ internal sealed class ShippedNginx : IAsyncDisposable
         Address = address;
         _process.OutputDataReceived += (_, e) => OnAccessLogLine(e.Data);
     }
-
-    public static string? Executable => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } path ? path : null;
 
     public Uri Address { get; }
 
@@ -143,8 +138,7 @@ internal sealed class ShippedNginx : IAsyncDisposable
 
     private static ProcessStartInfo Start(params string[] arguments)
     {
-        var start = new ProcessStartInfo(Executable ?? throw new InvalidOperationException(
-            $"nginx is required but {Variable} is not set. Set it, or run .ci/run, which installs nginx."))
+        var start = new ProcessStartInfo(TestServices.RequireNginx())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -227,10 +221,4 @@ internal sealed class ShippedNginx : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class NginxFactAttribute : FactAttribute
-{
-    public NginxFactAttribute() => Skip = TestServices.SkipReason(ShippedNginx.Executable, ShippedNginx.Variable, "nginx");
 }

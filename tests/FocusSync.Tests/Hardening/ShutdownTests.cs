@@ -7,7 +7,6 @@ using System.Text.Json;
 using FocusSync.Api.Realtime;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
-using Xunit.Abstractions;
 
 namespace FocusSync.Tests.Hardening;
 
@@ -16,7 +15,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan _wait = TimeSpan.FromSeconds(15);
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task SigtermFinishesInFlightRequestsClosesHubConnectionsWithAReasonAndExitsWithZero(Db db)
     {
@@ -39,17 +38,17 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             }
 
             using var owner = first.ClientFor(tokens[users[0]]);
-            (await owner.PatchAsJsonAsync("/me", new { singleRunning = false })).EnsureSuccessStatusCode();
+            (await owner.PatchAsJsonAsync("/me", new { singleRunning = false }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             for (var i = 0; i < 5; i++)
             {
-                using var created = await owner.PostAsJsonAsync("/sessions", new { title = $"due-{i}", initialDuration = 1, dailyGoalMinutes = 1 });
-                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+                using var created = await owner.PostAsJsonAsync("/sessions", new { title = $"due-{i}", initialDuration = 1, dailyGoalMinutes = 1 }, cancellationToken: TestContext.Current.CancellationToken);
+                var id = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
                 countdowns.Add(id);
             }
 
             var plain = HubClients.HubClientAt(first.Address, () => tokens[users[0]]);
             await using var plainDisposal = plain;
-            await plain.Connection.StartAsync();
+            await plain.Connection.StartAsync(TestContext.Current.CancellationToken);
             await using var resilient = new HubConnectionBuilder()
                 .WithUrl(new Uri(first.Address, HubClients.HubPath), o => o.AccessTokenProvider = () => Task.FromResult<string?>(tokens[users[1]]))
                 .WithAutomaticReconnect([TimeSpan.FromSeconds(30)])
@@ -60,7 +59,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
                 reconnecting.TrySetResult(error);
                 return Task.CompletedTask;
             };
-            await resilient.StartAsync();
+            await resilient.StartAsync(TestContext.Current.CancellationToken);
 
             // A creation whose body the client holds back: once the server asks for it (100 Continue), the
             // request is inside the endpoint, in flight, and stays so until the test lets the body go.
@@ -69,13 +68,13 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             using var slowRequest = new HttpRequestMessage(HttpMethod.Post, "/sessions") { Content = slowBody };
             slowRequest.Headers.ExpectContinue = true;
             slowRequest.Headers.Add("Idempotency-Key", slowKey);
-            var slow = slowClient.SendAsync(slowRequest);
-            await slowBody.ServerIsReading.WaitAsync(_wait);
+            var slow = slowClient.SendAsync(slowRequest, TestContext.Current.CancellationToken);
+            await slowBody.ServerIsReading.WaitAsync(_wait, TestContext.Current.CancellationToken);
 
             // Countdowns fall due a second from now, around the shutdown: the due-work job has work when told to stop.
             foreach (var id in countdowns)
             {
-                (await owner.PostAsync($"/sessions/{id}/actions/start", null)).EnsureSuccessStatusCode();
+                (await owner.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             }
 
             var clients = Enumerable.Range(0, 4)
@@ -86,26 +85,26 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             var outputAtSigterm = first.Output.Length;
             var stopping = Stopwatch.StartNew();
             await first.TerminateAsync();
-            var closedWith = await plain.Closed.WaitAsync(_wait);
+            var closedWith = await plain.Closed.WaitAsync(_wait, TestContext.Current.CancellationToken);
             Assert.NotNull(closedWith);
             Assert.Contains("shutting down", closedWith.Message, StringComparison.OrdinalIgnoreCase);
-            var reconnectingAfter = await reconnecting.Task.WaitAsync(_wait);
+            var reconnectingAfter = await reconnecting.Task.WaitAsync(_wait, TestContext.Current.CancellationToken);
             Assert.Contains("shutting down", reconnectingAfter?.Message ?? "", StringComparison.OrdinalIgnoreCase);
 
             // Kestrel has stopped accepting connections and is draining: only now does the held request go on.
             while (await first.IsListeningAsync())
             {
                 Assert.True(stopping.Elapsed < _wait, "the service kept listening after SIGTERM");
-                await Task.Delay(50);
+                await Task.Delay(50, TestContext.Current.CancellationToken);
             }
 
             slowBody.Release();
-            using var slowResponse = await slow.WaitAsync(_wait);
+            using var slowResponse = await slow.WaitAsync(_wait, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, slowResponse.StatusCode);
-            slowId = (await slowResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            slowId = (await slowResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
 
             burst.Stop();
-            await Task.WhenAll(clients).WaitAsync(_wait);
+            await Task.WhenAll(clients).WaitAsync(_wait, TestContext.Current.CancellationToken);
             Assert.True(burst.Rejected.Count == 0, "a request was refused during shutdown: " + string.Join("; ", burst.Rejected));
             Assert.True(await first.WaitForExitAsync(_wait), "the service did not exit after SIGTERM:\n" + first.Output);
             exitedAfter = stopping.Elapsed;
@@ -132,9 +131,9 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         using (var retry = new HttpRequestMessage(HttpMethod.Post, "/sessions") { Content = new StringContent(SlowJson(slowKey), Encoding.UTF8, "application/json") })
         {
             retry.Headers.Add("Idempotency-Key", slowKey);
-            using var replayed = await client.SendAsync(retry);
+            using var replayed = await client.SendAsync(retry, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, replayed.StatusCode);
-            Assert.Equal(slowId, (await replayed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
+            Assert.Equal(slowId, (await replayed.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64());
         }
 
         // Each countdown completed exactly once, with exactly its one second credited, before the stop or at the restart.

@@ -11,11 +11,13 @@ public static class HubClients
 {
     public const string HubPath = "/hubs/sessions";
 
-    /// <summary>A started hub connection of <paramref name="uid"/> to the test server, recording every event.</summary>
+    /// <summary>A started hub connection of <paramref name="uid"/> to the app, recording every event.</summary>
     public static async Task<HubClient> ConnectHubAsync(
         this FocusSyncApp app, string uid, HttpTransportType transport = HttpTransportType.WebSockets)
     {
-        var client = app.HubClientFor(() => app.Tokens.Mint(uid), transport);
+        var client = app.RealSockets
+            ? HubClientAt(app.Address, () => app.Tokens.Mint(uid), transport)
+            : app.HubClientFor(() => app.Tokens.Mint(uid), transport);
         await client.Connection.StartAsync();
         return client;
     }

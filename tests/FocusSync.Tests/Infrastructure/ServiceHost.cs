@@ -1,19 +1,19 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 
 namespace FocusSync.Tests.Infrastructure;
 
 /// <summary>
-/// The built service as a real child process (Kestrel, real sockets, its own process to kill), started from
+/// The built service as a real child process (Kestrel, real sockets, its own process to kill or stop), started from
 /// the build of the service in the test assembly's configuration, with development sign-in under a signing key
-/// that the test keeps, so tokens stay valid when the process is started again on the same database.
+/// that the test keeps, so tokens stay valid when the process is started again on the same database. It is not a
+/// <see cref="FocusSyncApp"/> because the tests that use it need the process itself: to crash it, stop it with a
+/// signal or run two of them; it starts from the same <see cref="HostDefaults"/>.
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
@@ -80,9 +80,7 @@ public sealed class ServiceHost : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__FocusSync.Api.Realtime"] = "Information";
-        start.Environment["RateLimits__PermitsPerSecond"] = "100000";
-        start.Environment["RateLimits__Burst"] = "100000";
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in HostDefaults.Settings.Concat(settings))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
@@ -107,13 +105,7 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 
     /// <summary>A development token for <paramref name="uid"/> from <c>POST /dev/token</c>.</summary>
-    public async Task<string> TokenAsync(string uid)
-    {
-        using var response = await Http.PostAsJsonAsync("/dev/token", new { uid });
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return body.GetProperty("token").GetString()!;
-    }
+    public Task<string> TokenAsync(string uid) => HostDefaults.DevTokenAsync(Http, uid);
 
     /// <summary>A client of its own (its own connections) sending <paramref name="token"/> on every request.</summary>
     public HttpClient ClientFor(string token, HttpMessageHandler? handler = null)

@@ -43,8 +43,6 @@ public sealed class TestDatabase : IAsyncDisposable
             });
         }
 
-        Skip.If(TestServices.Postgres is null && !TestServices.RequireServices,
-            $"PostgreSQL is not configured ({TestServices.PostgresVariable} is unset).");
         var admin = TestServices.RequirePostgres();
         var name = $"focussync_test_{Guid.NewGuid():N}";
         await ExecuteAsync(admin, $"CREATE DATABASE \"{name}\"");

@@ -2,14 +2,15 @@ namespace FocusSync.Tests.Infrastructure;
 
 /// <summary>
 /// Addresses of the external services some tests need, read from the environment
-/// (set by <c>.ci/run</c>). Without an address such a test is skipped, unless
-/// <c>FOCUSSYNC_REQUIRE_SERVICES=1</c>, in which case it runs and fails.
+/// (set by <c>.ci/run</c>). Without an address such a test is skipped when it asks for the service, unless
+/// <c>FOCUSSYNC_REQUIRE_SERVICES=1</c>, in which case it fails.
 /// </summary>
 public static class TestServices
 {
     public const string PostgresVariable = "FOCUSSYNC_TEST_POSTGRES";
     public const string RedisVariable = "FOCUSSYNC_TEST_REDIS";
     public const string ChromiumVariable = "FOCUSSYNC_TEST_CHROMIUM";
+    public const string NginxVariable = "FOCUSSYNC_TEST_NGINX";
     public const string RequireServicesVariable = "FOCUSSYNC_REQUIRE_SERVICES";
 
     /// <summary>Npgsql connection string; its user may create databases.</summary>
@@ -20,6 +21,9 @@ public static class TestServices
 
     /// <summary>Path of a Chromium executable.</summary>
     public static string? Chromium => Read(ChromiumVariable);
+
+    /// <summary>Path of an nginx executable.</summary>
+    public static string? Nginx => Read(NginxVariable);
 
     public static bool RequireServices => Environment.GetEnvironmentVariable(RequireServicesVariable) == "1";
 
@@ -35,60 +39,24 @@ public static class TestServices
             : throw new InvalidOperationException($"Chromium not found at '{path}' ({ChromiumVariable}).");
     }
 
-    internal static string? SkipReason(string? value, string variable, string service) =>
-        value is null && !RequireServices
-            ? $"{service} not configured: set {variable} (or run .ci/run)."
-            : null;
+    public static string RequireNginx() => Require(Nginx, NginxVariable, "nginx");
 
-    private static string Require(string? value, string variable, string service) =>
-        value ?? throw new InvalidOperationException(
+    /// <summary>The service's address; without one, skips the running test, or fails it when services are required.</summary>
+    private static string Require(string? value, string variable, string service)
+    {
+        if (value is not null)
+        {
+            return value;
+        }
+
+        Assert.SkipWhen(!RequireServices, $"{service} not configured: set {variable} (or run .ci/run).");
+        throw new InvalidOperationException(
             $"{service} is required but {variable} is not set. Set it, or run .ci/run, which starts the service.");
+    }
 
     private static string? Read(string variable)
     {
         var value = Environment.GetEnvironmentVariable(variable);
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class PostgresFactAttribute : FactAttribute
-{
-    public PostgresFactAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Postgres, TestServices.PostgresVariable, "PostgreSQL");
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class PostgresTheoryAttribute : TheoryAttribute
-{
-    public PostgresTheoryAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Postgres, TestServices.PostgresVariable, "PostgreSQL");
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class RedisFactAttribute : FactAttribute
-{
-    public RedisFactAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Redis, TestServices.RedisVariable, "Redis");
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class RedisTheoryAttribute : TheoryAttribute
-{
-    public RedisTheoryAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Redis, TestServices.RedisVariable, "Redis");
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class ChromiumFactAttribute : FactAttribute
-{
-    public ChromiumFactAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Chromium, TestServices.ChromiumVariable, "Chromium");
-}
-
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class ChromiumTheoryAttribute : TheoryAttribute
-{
-    public ChromiumTheoryAttribute() =>
-        Skip = TestServices.SkipReason(TestServices.Chromium, TestServices.ChromiumVariable, "Chromium");
 }

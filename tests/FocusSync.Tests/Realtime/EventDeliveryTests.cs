@@ -5,13 +5,13 @@ namespace FocusSync.Tests.Realtime;
 
 public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task EveryKindOfChangeReachesEachConnectionOfItsUserExactlyOnce(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var alice = new UserApi(app, FocusSyncApp.NewUserId());
-        using var bob = new UserApi(app, FocusSyncApp.NewUserId());
+        using var alice = app.ClientFor(FocusSyncApp.NewUserId());
+        using var bob = app.ClientFor(FocusSyncApp.NewUserId());
         // Bob's day must not end while the test moves the clock to Alice's day end.
         await bob.ChangeSettingsAsync(new { timeZone = "Etc/GMT+12", resetTime = "23:59" });
         var seq = await alice.SeqAsync();
@@ -104,14 +104,14 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await DisposeAllAsync(alices, bobs);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACountdownCompletesWithinOneSecondOfItsTargetWithNoRequestMade(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         await using var hub = await app.ConnectHubAsync(user.Uid);
-        var id = (await user.CreateSessionAsync(duration: 90)).GetProperty("id").GetInt64();
+        var id = (await user.CreateSessionAsync("Focus", duration: 90)).GetProperty("id").GetInt64();
         var target = (await user.ActAsync(id, "start")).GetProperty("targetTimeMs").GetInt64();
         await hub.NextAsync(2);
 

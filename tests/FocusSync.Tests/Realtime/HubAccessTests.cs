@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +19,7 @@ public sealed class HubAccessTests(Apps apps) : IClassFixture<Apps>
         foreach (var token in new[] { null, app.Tokens.Mint(signature: TokenSignature.Tampered), "not-a-jwt" })
         {
             await using var client = app.HubClientFor(() => token, transport);
-            var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.Connection.StartAsync());
+            var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.Connection.StartAsync(TestContext.Current.CancellationToken));
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
     }
@@ -33,8 +31,8 @@ public sealed class HubAccessTests(Apps apps) : IClassFixture<Apps>
         var token = app.Tokens.Mint(FocusSyncApp.NewUserId());
         using var http = app.CreateClient();
 
-        using var api = await http.GetAsync($"/sessions?access_token={token}");
-        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate?negotiateVersion=1&access_token={token}", null);
+        using var api = await http.GetAsync($"/sessions?access_token={token}", TestContext.Current.CancellationToken);
+        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate?negotiateVersion=1&access_token={token}", null, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
         Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
@@ -44,11 +42,11 @@ public sealed class HubAccessTests(Apps apps) : IClassFixture<Apps>
     public async Task TheConnectionOverThePerUserCapIsRefused()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var admitted = await EventDeliveryTests.ConnectAsync(app, user.Uid, 20);
 
         await using var over = await app.ConnectHubAsync(user.Uid);
-        var error = await over.Closed.WaitAsync(HubClient.DefaultTimeout);
+        var error = await over.Closed.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
         Assert.Contains("at most 20", error?.Message, StringComparison.Ordinal);
 
         await user.CreateGroupAsync("still heard");
@@ -88,16 +86,16 @@ public sealed class HubAccessTests(Apps apps) : IClassFixture<Apps>
 
         await using (var client = logged.HubClientFor(() => null, transport, $"?access_token={token}"))
         {
-            await client.Connection.StartAsync();
+            await client.Connection.StartAsync(TestContext.Current.CancellationToken);
             using var http = logged.CreateDefaultClient();
             http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            (await http.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "logged" }))).EnsureSuccessStatusCode();
+            (await http.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "logged" }), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             Assert.Equal("addGroup", (await client.NextAsync()).Type());
         }
 
         await using (var refused = logged.HubClientFor(() => null, transport, $"?access_token={forged}"))
         {
-            await Assert.ThrowsAsync<HttpRequestException>(() => refused.Connection.StartAsync());
+            await Assert.ThrowsAsync<HttpRequestException>(() => refused.Connection.StartAsync(TestContext.Current.CancellationToken));
         }
 
         var lines = logs.Lines;

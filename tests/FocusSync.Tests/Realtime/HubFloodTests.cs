@@ -3,10 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using FocusSync.Api.Realtime;
-using FocusSync.Tests.Hardening;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FocusSync.Tests.Realtime;
@@ -35,7 +32,7 @@ public sealed class HubFloodTests
         Assert.All(responses.Skip(5), r => Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode));
         var refused = responses[^1];
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:NewConnectionBurstPerUser", detail, StringComparison.Ordinal);
         responses.ForEach(r => r.Dispose());
         await AssertAnotherUserConnectsAsync(app);
@@ -64,7 +61,7 @@ public sealed class HubFloodTests
         Assert.Equal([HttpStatusCode.TooManyRequests], third);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], apart);
         using var refused = await RawHub.NegotiateAsync(crowded, app.Tokens.Mint(FocusSyncApp.NewUserId()));
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:NewConnectionBurstPerAddress", detail, StringComparison.Ordinal);
     }
 
@@ -107,7 +104,7 @@ public sealed class HubFloodTests
 
         using (var refused = await RawHub.NegotiateAsync(http, flooder))
         {
-            var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+            var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
             Assert.Contains("Realtime:MaxPendingConnectionsPerUser", detail, StringComparison.Ordinal);
             Assert.Equal(registry.PendingTimeout, refused.Headers.RetryAfter?.Delta);
         }
@@ -125,9 +122,9 @@ public sealed class HubFloodTests
 
         // Past the time SignalR keeps an unused connection, its place is free and its token is no longer accepted.
         app.Clock.Advance(registry.PendingTimeout);
-        using (var stale = await RawHub.PollAsync(http, pending[1], flooder))
+        using (var stale = await RawHub.PollAsync(http, pending[1], flooder, TestContext.Current.CancellationToken))
         {
-            await HardeningKit.AssertProblemAsync(stale, HttpStatusCode.NotFound);
+            await ApiClient.AssertProblemDetailAsync(stale, HttpStatusCode.NotFound);
         }
 
         for (var i = 0; i < 3; i++)
@@ -151,7 +148,7 @@ public sealed class HubFloodTests
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests], second);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], apart);
         using var refused = await RawHub.NegotiateAsync(crowded, app.Tokens.Mint(FocusSyncApp.NewUserId()));
-        var detail = await HardeningKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var detail = await ApiClient.AssertProblemDetailAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Realtime:MaxPendingConnectionsPerAddress", detail, StringComparison.Ordinal);
     }
 
@@ -162,12 +159,9 @@ public sealed class HubFloodTests
     [Fact]
     public async Task HandshakelessWebSocketsAreCappedPerUserAndClosedAfterTheHandshakeTimeout()
     {
-        await using var app = await StartAsync(new() { ["MaxPendingConnectionsPerUser"] = 3 }, ("Realtime:HandshakeTimeout", "00:00:01"));
-        await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        server.StartServer();
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var registry = server.Services.GetRequiredService<HubConnectionRegistry>();
+        await using var app = await StartAsync(new() { ["MaxPendingConnectionsPerUser"] = 3 }, realSockets: true, ("Realtime:HandshakeTimeout", "00:00:01"));
+        var address = app.Address;
+        var registry = app.Services.GetRequiredService<HubConnectionRegistry>();
         var flooderUid = FocusSyncApp.NewUserId();
         var flooder = app.Tokens.Mint(flooderUid);
 
@@ -185,10 +179,9 @@ public sealed class HubFloodTests
         var other = FocusSyncApp.NewUserId();
         await using (var tab = HubClients.HubClientAt(address, () => app.Tokens.Mint(other)))
         {
-            await tab.Connection.StartAsync();
-            using var otherHttp = new HttpClient { BaseAddress = address };
-            otherHttp.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(other));
-            (await otherHttp.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "heard" }))).EnsureSuccessStatusCode();
+            await tab.Connection.StartAsync(TestContext.Current.CancellationToken);
+            using var otherHttp = app.ClientFor(other);
+            (await otherHttp.PostAsync("/groups", System.Net.Http.Json.JsonContent.Create(new { name = "heard" }), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
         }
 
@@ -204,7 +197,10 @@ public sealed class HubFloodTests
         using var again = await OpenWebSocketAsync(address, flooder);
     }
 
-    private static async Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, params (string Key, string Value)[] more)
+    private static Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, params (string Key, string Value)[] more) =>
+        StartAsync(limits, realSockets: false, more);
+
+    private static async Task<FocusSyncApp> StartAsync(Dictionary<string, int> limits, bool realSockets, params (string Key, string Value)[] more)
     {
         // Loose enough for every test to meet only the limit it is about.
         var settings = new Dictionary<string, string?>
@@ -226,7 +222,7 @@ public sealed class HubFloodTests
             settings[key] = value;
         }
 
-        return await HardeningKit.StartAsync(Db.Sqlite, settings);
+        return await FocusSyncApp.StartAsync(Db.Sqlite, new AppOptions { RealSockets = realSockets, Settings = settings });
     }
 
     /// <summary>A client of the in-memory server whose requests come from <paramref name="address"/>.</summary>
@@ -250,7 +246,7 @@ public sealed class HubFloodTests
 
     private static async Task AssertAnotherUserConnectsAsync(FocusSyncApp app)
     {
-        using var other = new UserApi(app, FocusSyncApp.NewUserId());
+        using var other = app.ClientFor(FocusSyncApp.NewUserId());
         await using var tab = await app.ConnectHubAsync(other.Uid);
         await other.CreateGroupAsync("heard");
         Assert.Equal("addGroup", (await tab.NextAsync()).Type());

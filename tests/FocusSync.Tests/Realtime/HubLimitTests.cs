@@ -9,12 +9,12 @@ public sealed class HubLimitTests(Apps apps) : IClassFixture<Apps>
     public async Task AMessageOverTheHubSizeLimitClosesOnlyThatConnection()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         await using var flooder = await app.ConnectHubAsync(user.Uid);
         await using var neighbour = await app.ConnectHubAsync(user.Uid);
 
-        await flooder.Connection.SendAsync("anything", new string('x', 8 * 1024));
-        var closed = await flooder.Closed.WaitAsync(HubClient.DefaultTimeout);
+        await flooder.Connection.SendAsync("anything", new string('x', 8 * 1024), cancellationToken: TestContext.Current.CancellationToken);
+        var closed = await flooder.Closed.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
 
         Assert.NotNull(closed);
         await user.CreateSessionAsync();

@@ -1,5 +1,4 @@
 using System.Net;
-using FocusSync.Tests.Hardening;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;
@@ -14,18 +13,18 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
     public async Task AnotherUsersPollOnALongPollingConnectionGetsNoneOfItsEvents()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var victim = new UserApi(app, FocusSyncApp.NewUserId());
+        using var victim = app.ClientFor(FocusSyncApp.NewUserId());
         var victimToken = app.Tokens.Mint(victim.Uid);
         var intruderToken = app.Tokens.Mint(FocusSyncApp.NewUserId());
         using var http = app.CreateClient();
         var id = await RawHub.ConnectLongPollingAsync(http, victimToken);
 
         await victim.CreateGroupAsync("private plans");
-        using var stolen = await RawHub.PollAsync(http, id, intruderToken);
+        using var stolen = await RawHub.PollAsync(http, id, intruderToken, TestContext.Current.CancellationToken);
 
-        var body = await stolen.Content.ReadAsStringAsync();
+        var body = await stolen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.DoesNotContain("private plans", body, StringComparison.Ordinal);
-        await HardeningKit.AssertProblemAsync(stolen, HttpStatusCode.NotFound);
+        await ApiClient.AssertProblemDetailAsync(stolen, HttpStatusCode.NotFound);
         Assert.Contains("private plans", await NextEventBodyAsync(http, id, victimToken), StringComparison.Ordinal);
     }
 
@@ -33,7 +32,7 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
     public async Task AnotherUsersSendsAndDeleteOnALongPollingConnectionAreRefusedAndLeaveItOpen()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var victim = new UserApi(app, FocusSyncApp.NewUserId());
+        using var victim = app.ClientFor(FocusSyncApp.NewUserId());
         var victimToken = app.Tokens.Mint(victim.Uid);
         var intruderToken = app.Tokens.Mint(FocusSyncApp.NewUserId());
         using var http = app.CreateClient();
@@ -43,8 +42,8 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         using var send = await RawHub.SendAsync(http, id, intruderToken, "{\"type\":7}" + RawHub.RecordSeparator);
         using var delete = await RawHub.DeleteAsync(http, id, intruderToken);
 
-        await HardeningKit.AssertProblemAsync(send, HttpStatusCode.NotFound);
-        await HardeningKit.AssertProblemAsync(delete, HttpStatusCode.NotFound);
+        await ApiClient.AssertProblemDetailAsync(send, HttpStatusCode.NotFound);
+        await ApiClient.AssertProblemDetailAsync(delete, HttpStatusCode.NotFound);
         await victim.CreateGroupAsync("still mine");
         Assert.Contains("still mine", await NextEventBodyAsync(http, id, victimToken), StringComparison.Ordinal);
     }
@@ -56,7 +55,7 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
     public async Task AnotherUserCannotStartANegotiatedConnectionOnAnyTransport(string transport)
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var victim = new UserApi(app, FocusSyncApp.NewUserId());
+        using var victim = app.ClientFor(FocusSyncApp.NewUserId());
         var victimToken = app.Tokens.Mint(victim.Uid);
         var intruderToken = app.Tokens.Mint(FocusSyncApp.NewUserId());
         using var http = app.CreateClient();
@@ -76,9 +75,9 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(Db.Sqlite);
         using var http = app.ClientFor(FocusSyncApp.NewUserId());
 
-        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate", null);
+        using var negotiate = await http.PostAsync($"{HubClients.HubPath}/negotiate", null, TestContext.Current.CancellationToken);
 
-        var body = await negotiate.Content.ReadAsStringAsync();
+        var body = await negotiate.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Contains("\"error\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("connectionId", body, StringComparison.Ordinal);
     }
@@ -91,12 +90,12 @@ public sealed class HubOwnershipTests(Apps apps) : IClassFixture<Apps>
         using var http = app.CreateClient();
         var id = await RawHub.NegotiateTokenAsync(http, app.Tokens.Mint(FocusSyncApp.NewUserId()));
 
-        using var someonesElse = await RawHub.PollAsync(http, id, intruderToken);
-        using var nobodys = await RawHub.PollAsync(http, "no-such-connection", intruderToken);
+        using var someonesElse = await RawHub.PollAsync(http, id, intruderToken, TestContext.Current.CancellationToken);
+        using var nobodys = await RawHub.PollAsync(http, "no-such-connection", intruderToken, TestContext.Current.CancellationToken);
 
         Assert.Equal(
-            await HardeningKit.AssertProblemAsync(nobodys, HttpStatusCode.NotFound),
-            await HardeningKit.AssertProblemAsync(someonesElse, HttpStatusCode.NotFound));
+            await ApiClient.AssertProblemDetailAsync(nobodys, HttpStatusCode.NotFound),
+            await ApiClient.AssertProblemDetailAsync(someonesElse, HttpStatusCode.NotFound));
     }
 
     /// <summary>Polls until a poll brings an invocation; returns that poll's body.</summary>

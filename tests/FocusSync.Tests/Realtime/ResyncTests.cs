@@ -5,19 +5,12 @@ namespace FocusSync.Tests.Realtime;
 
 public sealed class ResyncTests
 {
-    /// <summary>Actions as fast as the test can send them: far above the per-user request rate limit.</summary>
-    internal static readonly Dictionary<string, string?> Unthrottled = new()
-    {
-        ["RateLimits:PermitsPerSecond"] = "100000",
-        ["RateLimits:Burst"] = "100000",
-    };
-
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task SeqIsGapFreeOverRandomActionsAndAReconnectedClientRebuildsTheServersState(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, Unthrottled);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
+        await using var app = await FocusSyncApp.StartAsync(db);
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var startSeq = await user.SeqAsync();
         await using var recorder = await app.ConnectHubAsync(user.Uid);
         var reconnecting = await app.ConnectHubAsync(user.Uid);
@@ -69,7 +62,7 @@ public sealed class ResyncTests
         await reconnecting.DisposeAsync();
     }
 
-    private static async Task RandomActionAsync(FocusSyncApp app, UserApi user, Random random, List<long> live)
+    private static async Task RandomActionAsync(FocusSyncApp app, UserClient user, Random random, List<long> live)
     {
         var pick = live.Count == 0 ? 0 : random.Next(10);
         var id = live.Count == 0 ? 0 : live[random.Next(live.Count)];
@@ -128,7 +121,7 @@ public sealed class ResyncTests
     }
 
     /// <summary>A client following docs/realtime.md: apply seq + 1, ignore what it has, refetch on a gap.</summary>
-    private sealed class ClientState(UserApi user)
+    private sealed class ClientState(UserClient user)
     {
         private readonly Dictionary<long, JsonElement> _sessions = [];
 
@@ -136,7 +129,7 @@ public sealed class ResyncTests
 
         public IEnumerable<JsonElement> Sessions => _sessions.Values;
 
-        public static async Task<ClientState> StartAsync(UserApi user)
+        public static async Task<ClientState> StartAsync(UserClient user)
         {
             var state = new ClientState(user);
             await state.ResyncAsync();

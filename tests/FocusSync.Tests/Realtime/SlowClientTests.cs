@@ -1,14 +1,10 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using FocusSync.Api.Realtime;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FocusSync.Tests.Realtime;
@@ -23,32 +19,30 @@ public sealed class SlowClientTests
     [Fact]
     public async Task AClientThatStopsReadingDelaysNoOneElseAndIsDropped()
     {
-        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new Dictionary<string, string?>(ResyncTests.Unthrottled)
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, new AppOptions
         {
-            ["Realtime:SendTimeout"] = "00:00:02",
+            RealSockets = true,
+            Settings = new Dictionary<string, string?> { ["Realtime:SendTimeout"] = "00:00:02" },
         });
-        await using var server = app.WithWebHostBuilder(_ => { });
-        server.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        server.StartServer();
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = app.Address;
         var alice = FocusSyncApp.NewUserId();
         var bob = FocusSyncApp.NewUserId();
-        using var aliceHttp = Http(app, address, alice);
-        using var bobHttp = Http(app, address, bob);
+        using var aliceHttp = app.ClientFor(alice);
+        using var bobHttp = app.ClientFor(bob);
         using var frozen = await ConnectFrozenAsync(address, app.Tokens.Mint(alice));
         await using var aliceTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(alice));
         await using var bobTab = HubClients.HubClientAt(address, () => app.Tokens.Mint(bob));
-        await aliceTab.Connection.StartAsync();
-        await bobTab.Connection.StartAsync();
-        var cap = server.Services.GetRequiredService<ConnectionCap>();
+        await aliceTab.Connection.StartAsync(TestContext.Current.CancellationToken);
+        await bobTab.Connection.StartAsync(TestContext.Current.CancellationToken);
+        var cap = app.Services.GetRequiredService<ConnectionCap>();
         Assert.Equal(2, cap.Count(alice));
 
         // Large events: every reset-all carries all 150 sessions with long titles (about 100 kB).
         var ids = new List<long>();
         for (var i = 0; i < 150; i++)
         {
-            var created = await aliceHttp.PostAsJsonAsync("/sessions", new { title = new string('t', 200), initialDuration = 600, dailyGoalMinutes = 60 });
-            ids.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
+            var created = await aliceHttp.PostAsJsonAsync("/sessions", new { title = new string('t', 200), initialDuration = 600, dailyGoalMinutes = 60 }, cancellationToken: TestContext.Current.CancellationToken);
+            ids.Add((await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken)).GetProperty("id").GetInt64());
         }
 
         await aliceTab.NextAsync(ids.Count);
@@ -56,8 +50,8 @@ public sealed class SlowClientTests
         for (var round = 0; round < 120; round++)
         {
             var watch = Stopwatch.StartNew();
-            (await aliceHttp.PostAsync($"/sessions/{ids[round % ids.Count]}/actions/start", null)).EnsureSuccessStatusCode();
-            (await aliceHttp.PostAsync("/sessions/actions/reset-all", null)).EnsureSuccessStatusCode();
+            (await aliceHttp.PostAsync($"/sessions/{ids[round % ids.Count]}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            (await aliceHttp.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             slowestRequest = watch.Elapsed > slowestRequest ? watch.Elapsed : slowestRequest;
             await aliceTab.NextAsync(2);
         }
@@ -67,7 +61,7 @@ public sealed class SlowClientTests
         foreach (var (http, tab) in new[] { (bobHttp, bobTab), (aliceHttp, aliceTab) })
         {
             var watch = Stopwatch.StartNew();
-            (await http.PostAsJsonAsync("/groups", new { name = "probe" })).EnsureSuccessStatusCode();
+            (await http.PostAsJsonAsync("/groups", new { name = "probe" }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             var answered = watch.Elapsed;
             Assert.Equal("addGroup", (await tab.NextAsync()).Type());
             Assert.InRange(watch.Elapsed - answered, TimeSpan.Zero, TimeSpan.FromSeconds(1));
@@ -78,13 +72,6 @@ public sealed class SlowClientTests
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), dropped.Token);
         }
-    }
-
-    private static HttpClient Http(FocusSyncApp app, Uri address, string uid)
-    {
-        var http = new HttpClient { BaseAddress = address };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Tokens.Mint(uid));
-        return http;
     }
 
     /// <summary>A raw WebSocket that completes the SignalR handshake and then stops reading.</summary>

@@ -22,9 +22,17 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    public IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium is not configured.");
+    /// <summary>The browser; a test asking for it is skipped when Chromium is not configured.</summary>
+    public IBrowser Browser
+    {
+        get
+        {
+            Assert.SkipWhen(_browser is null, $"Chromium not configured: set {TestServices.ChromiumVariable} (or run .ci/run).");
+            return _browser;
+        }
+    }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (TestServices.Chromium is null && !TestServices.RequireServices)
         {
@@ -41,7 +49,7 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
         {
@@ -55,7 +63,7 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     /// A new browser context (its own storage, like another device) signed in as <paramref name="name"/>,
     /// by default waiting until its live connection is up.
     /// </summary>
-    public async Task<IPage> SignInAsync(WebClientServer server, string name, ViewportSize? viewport = null, bool waitUntilLive = true)
+    public async Task<IPage> SignInAsync(FocusSyncApp server, string name, ViewportSize? viewport = null, bool waitUntilLive = true)
     {
         var context = await Browser.NewContextAsync(new()
         {

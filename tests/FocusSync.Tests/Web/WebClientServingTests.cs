@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Web;
 
@@ -10,17 +11,17 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task TheClientIsServedAtTheRootWithoutSignIn()
     {
-        await using var server = WebClientServer.Start();
-        using var client = new HttpClient { BaseAddress = server.Address };
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
+        using var client = server.AnonymousClient();
 
-        using var page = await client.GetAsync("/");
+        using var page = await client.GetAsync("/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         foreach (var asset in new[] { "/js/main.js", "/app.css", "/lib/signalr.min.js", "/lib/chart.umd.min.js" })
         {
-            using var response = await client.GetAsync(asset);
+            using var response = await client.GetAsync(asset, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
         }
     }
@@ -28,10 +29,10 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task ConfigSaysDevelopmentSignInAndGivesNoFirebaseConfig()
     {
-        await using var server = WebClientServer.Start();
-        using var client = new HttpClient { BaseAddress = server.Address };
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
+        using var client = server.AnonymousClient();
 
-        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+        var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Development", config.GetProperty("authMode").GetString());
         Assert.Equal(JsonValueKind.Null, config.GetProperty("firebase").ValueKind);
@@ -42,16 +43,19 @@ public sealed class WebClientServingTests
     [Fact]
     public async Task ConfigGivesTheFirebaseWebConfigInFirebaseMode()
     {
-        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?>
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser with
         {
-            ["Auth:Mode"] = "Firebase",
-            ["Auth:Firebase:ProjectId"] = "focussync-demo",
-            ["WebClient:Firebase:ApiKey"] = "web-api-key",
-            ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
+            Settings = new Dictionary<string, string?>
+            {
+                ["Auth:Mode"] = "Firebase",
+                ["Auth:Firebase:ProjectId"] = "focussync-demo",
+                ["WebClient:Firebase:ApiKey"] = "web-api-key",
+                ["WebClient:Firebase:AuthDomain"] = "focussync-demo.firebaseapp.com",
+            },
         });
-        using var client = new HttpClient { BaseAddress = server.Address };
+        using var client = server.AnonymousClient();
 
-        var config = await client.GetFromJsonAsync<JsonElement>("/config");
+        var config = await client.GetFromJsonAsync<JsonElement>("/config", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Firebase", config.GetProperty("authMode").GetString());
         var firebase = config.GetProperty("firebase");

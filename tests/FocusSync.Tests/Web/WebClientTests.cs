@@ -14,10 +14,10 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions WithinASecond = new() { Timeout = 1000 };
 
-    [ChromiumFact]
+    [Fact]
     public async Task ChangesInOneTabAppearInTheOtherTabOfTheSameUserWithinASecondAndNowhereElse()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var alice = UniqueName("alice");
         var tab = await chromium.SignInAsync(server, alice);
         var otherTab = await chromium.SignInAsync(server, alice);
@@ -42,16 +42,16 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(otherTab.Cards()).ToHaveCountAsync(0, new() { Timeout = 1000 });
 
         // The stranger's own list, read afresh, is as empty as the page shows.
-        using var strangerApi = await server.SignedInClientAsync(await UidAsync(stranger));
-        var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions");
+        using var strangerApi = server.ClientFor(await UidAsync(stranger));
+        var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, list.GetProperty("sessions").GetArrayLength());
         await Expect(stranger.Cards()).ToHaveCountAsync(0);
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task ACountdownThatReachesZeroShowsCompletedWithoutAReload()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var page = await chromium.SignInAsync(server, UniqueName("carol"));
         await page.EvaluateAsync("() => { window.notReloaded = true; }");
 
@@ -67,20 +67,20 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
 
         // And the server agrees, so the page keeps showing it after its next read.
-        using var api = await server.SignedInClientAsync(await UidAsync(page));
-        var session = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0];
+        using var api = server.ClientFor(await UidAsync(page));
+        var session = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0];
         Assert.True(session.GetProperty("isCompleted").GetBoolean());
         Assert.Equal(2.0, session.GetProperty("focusSeconds").GetDouble(), 3);
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task TheAnalyticsChartShowsTheTotalsOfTheReport()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var name = UniqueName("dana");
         var page = await chromium.SignInAsync(server, name);
-        using var api = await server.SignedInClientAsync(await UidAsync(page));
-        (await api.PatchAsJsonAsync("/me", new { singleRunning = false })).EnsureSuccessStatusCode();
+        using var api = server.ClientFor(await UidAsync(page));
+        (await api.PatchAsJsonAsync("/me", new { singleRunning = false }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
         await page.AddGroupAsync("Deep work");
         await page.AddSessionAsync("Write the report", "0:02", 30, group: "Deep work");
@@ -102,7 +102,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         foreach (var period in new[] { "daily", "weekly", "monthly" })
         {
             await page.Locator("#analytics-period").SelectOptionAsync(period);
-            var report = await api.GetFromJsonAsync<JsonElement>($"/analytics?period={period}");
+            var report = await api.GetFromJsonAsync<JsonElement>($"/analytics?period={period}", cancellationToken: TestContext.Current.CancellationToken);
             var buckets = report.GetProperty("buckets").EnumerateArray().ToList();
             await page.WaitForFunctionAsync(
                 "n => Chart.getChart('analytics-chart')?.data.labels.length === n", buckets.Count);
@@ -129,10 +129,10 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         }
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var name = UniqueName("fay");
         var tab = await chromium.SignInAsync(server, name);
         var otherTab = await chromium.SignInAsync(server, name);
@@ -146,8 +146,8 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(tab.Locator("#settings-saved")).ToHaveTextAsync("Saved.");
         await Screenshots.SaveAsync(tab, "settings");
 
-        using var api = await server.SignedInClientAsync(await UidAsync(tab));
-        var me = await api.GetFromJsonAsync<JsonElement>("/me");
+        using var api = server.ClientFor(await UidAsync(tab));
+        var me = await api.GetFromJsonAsync<JsonElement>("/me", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Europe/Berlin", me.GetProperty("timeZone").GetString());
         Assert.Equal("04:30", me.GetProperty("resetTime").GetString());
         Assert.Equal("sunday", me.GetProperty("weekStart").GetString());
@@ -158,11 +158,12 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(otherTab.GetByLabel("Week starts on")).ToHaveValueAsync("sunday");
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task AfterTheServerRestartsThePageReconnectsAndShowsTheRightState()
     {
-        var server = WebClientServer.Start();
-        WebClientServer? restarted = null;
+        await using var database = await TestDatabase.CreateAsync(Db.Sqlite);
+        var server = FocusSyncApp.Start(database, AppOptions.Browser);
+        FocusSyncApp? restarted = null;
         try
         {
             var page = await chromium.SignInAsync(server, UniqueName("erin"));
@@ -171,37 +172,38 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
             var card = page.Card("Survives restarts");
             await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
 
-            await server.StopAsync();
+            await server.DisposeAsync();
             await Expect(page.Locator("#connection")).Not.ToHaveTextAsync("Live", new() { Timeout = 10_000 });
 
-            restarted = WebClientServer.Start(server.DatabaseFile, server.Port);
+            restarted = FocusSyncApp.Start(database, AppOptions.Browser with { Port = server.Address.Port });
             // A change the page may miss while it is still reconnecting: the resync must bring it.
-            using var api = await restarted.SignedInClientAsync(await UidAsync(page));
-            var id = (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0].GetProperty("id").GetInt64();
-            (await api.PostAsync($"/sessions/{id}/actions/pause", null)).EnsureSuccessStatusCode();
+            using var api = restarted.ClientFor(await UidAsync(page));
+            var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
+            (await api.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
             await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
             await Expect(card).ToHaveAttributeAsync("data-state", "paused", new() { Timeout = 5000 });
 
             // And live updates flow again after the reconnect.
-            (await api.PostAsync($"/sessions/{id}/actions/start", null)).EnsureSuccessStatusCode();
+            (await api.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
             await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
         }
         finally
         {
             if (restarted is not null)
             {
-                await restarted.StopAsync();
+                await restarted.DisposeAsync();
             }
 
             await server.DisposeAsync();
         }
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task ATabOverTheConnectionCapSaysSoAndStopsRetrying()
     {
-        await using var server = WebClientServer.Start(settings: new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" });
+        await using var server = await FocusSyncApp.StartAsync(
+            Db.Sqlite, AppOptions.Browser with { Settings = new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" } });
         var name = UniqueName("frank");
         var first = await chromium.SignInAsync(server, name);
 
@@ -209,7 +211,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
         await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 5000 });
         // A retry would show "connecting" again within its first back-off of half a second.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 100 });
         await Expect(first.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
     }
@@ -218,7 +220,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     /// Weeks of past time for the user's sessions, written to the database as the due-work job would have
     /// credited it, so that the chart has days, weeks and months to draw.
     /// </summary>
-    private static async Task SeedHistoryAsync(WebClientServer server, HttpClient api, int days)
+    private static async Task SeedHistoryAsync(FocusSyncApp server, HttpClient api, int days)
     {
         var me = await api.GetFromJsonAsync<JsonElement>("/me");
         var today = DateOnly.Parse(me.GetProperty("currentDay").GetString()!, CultureInfo.InvariantCulture);
