@@ -1,4 +1,4 @@
-// Vendors the browser builds of the web client's npm dependencies into src/FocusSync.Api/wwwroot/lib/.
+// Vendors the browser builds of the web client's npm dependencies into src/FocusSync.Api/wwwroot/vendor/.
 // The client's own files live in wwwroot itself. The output is committed, so running the service never
 // needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing a dependency.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot', 'lib');
+const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot', 'vendor');
 const modules = join(here, 'node_modules');
 
 const vendor = [

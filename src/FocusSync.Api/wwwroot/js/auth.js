@@ -90,8 +90,8 @@ async function refreshDevToken() {
 
 async function setUpFirebase(config) {
   const [{ initializeApp }, sdk] = await Promise.all([
-    import('../lib/firebase/firebase-app.js'),
-    import('../lib/firebase/firebase-auth.js'),
+    import('../vendor/firebase/firebase-app.js'),
+    import('../vendor/firebase/firebase-auth.js'),
   ]);
   const app = initializeApp(config);
   firebase = { auth: sdk.getAuth(app), sdk };
