@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Realtime;
 
@@ -34,8 +36,10 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
 
     public void Dispose() => _registration.Dispose();
 
-    internal void Track(HubConnectionContext connection)
+    /// <summary>A connection's start as the lifetime manager sees it: its own step first, then tracked.</summary>
+    internal async Task ConnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> connect)
     {
+        await connect(connection);
         var tracked = new Tracked(connection);
         _connections[connection.ConnectionId] = tracked;
         if (_stopping)
@@ -44,11 +48,18 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
         }
     }
 
-    internal void Forget(HubConnectionContext connection)
+    internal async Task DisconnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> disconnect)
     {
-        if (_connections.TryRemove(connection.ConnectionId, out var tracked))
+        try
         {
-            tracked.Gone.TrySetResult();
+            await disconnect(connection);
+        }
+        finally
+        {
+            if (_connections.TryRemove(connection.ConnectionId, out var tracked))
+            {
+                tracked.Gone.TrySetResult();
+            }
         }
     }
 
@@ -104,99 +115,48 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
 }
 
 /// <summary>
-/// Wraps the hub's lifetime manager (in-memory or the Redis backplane) to see each connection as a
-/// <see cref="HubConnectionContext"/>, the one public type that can send a close message with a reason.
+/// The hub's in-memory lifetime manager, with each connection handed to <see cref="HubShutdown"/>: the lifetime
+/// manager is where a connection is seen as a <see cref="HubConnectionContext"/>, the one public type that can send
+/// a close message with a reason. A subclass rather than a wrapper, so every other member stays the manager's own.
 /// </summary>
-internal sealed class ShutdownAwareLifetimeManager<THub>(HubLifetimeManager<THub> inner, HubShutdown shutdown)
-    : HubLifetimeManager<THub>
-    where THub : Hub
+internal sealed class ShutdownAwareLifetimeManager(HubShutdown shutdown, ILogger<DefaultHubLifetimeManager<SessionsHub>> logger)
+    : DefaultHubLifetimeManager<SessionsHub>(logger)
 {
-    public override async Task OnConnectedAsync(HubConnectionContext connection)
-    {
-        await inner.OnConnectedAsync(connection);
-        shutdown.Track(connection);
-    }
+    public override Task OnConnectedAsync(HubConnectionContext connection) => shutdown.ConnectedAsync(connection, base.OnConnectedAsync);
 
-    public override async Task OnDisconnectedAsync(HubConnectionContext connection)
-    {
-        try
-        {
-            await inner.OnDisconnectedAsync(connection);
-        }
-        finally
-        {
-            shutdown.Forget(connection);
-        }
-    }
+    public override Task OnDisconnectedAsync(HubConnectionContext connection) => shutdown.DisconnectedAsync(connection, base.OnDisconnectedAsync);
+}
 
-    public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendAllAsync(methodName, args, cancellationToken);
+/// <summary>The Redis backplane's lifetime manager, with each connection handed to <see cref="HubShutdown"/> likewise.</summary>
+internal sealed class ShutdownAwareRedisLifetimeManager(
+    HubShutdown shutdown,
+    ILogger<RedisHubLifetimeManager<SessionsHub>> logger,
+    IOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions> redis,
+    IHubProtocolResolver protocols,
+    IOptions<HubOptions> hubs,
+    IOptions<HubOptions<SessionsHub>> sessionsHub)
+    : RedisHubLifetimeManager<SessionsHub>(logger, redis, protocols, hubs, sessionsHub)
+{
+    public override Task OnConnectedAsync(HubConnectionContext connection) => shutdown.ConnectedAsync(connection, base.OnConnectedAsync);
 
-    public override Task SendAllExceptAsync(
-        string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        inner.SendAllExceptAsync(methodName, args, excludedConnectionIds, cancellationToken);
-
-    public override Task SendConnectionAsync(
-        string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendConnectionAsync(connectionId, methodName, args, cancellationToken);
-
-    public override Task SendConnectionsAsync(
-        IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendConnectionsAsync(connectionIds, methodName, args, cancellationToken);
-
-    public override Task SendGroupAsync(
-        string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendGroupAsync(groupName, methodName, args, cancellationToken);
-
-    public override Task SendGroupsAsync(
-        IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
-
-    public override Task SendGroupExceptAsync(
-        string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds,
-        CancellationToken cancellationToken = default) =>
-        inner.SendGroupExceptAsync(groupName, methodName, args, excludedConnectionIds, cancellationToken);
-
-    public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendUserAsync(userId, methodName, args, cancellationToken);
-
-    public override Task SendUsersAsync(
-        IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        inner.SendUsersAsync(userIds, methodName, args, cancellationToken);
-
-    public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-        inner.AddToGroupAsync(connectionId, groupName, cancellationToken);
-
-    public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-        inner.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
-
-    public override Task<T> InvokeConnectionAsync<T>(
-        string connectionId, string methodName, object?[] args, CancellationToken cancellationToken) =>
-        inner.InvokeConnectionAsync<T>(connectionId, methodName, args, cancellationToken);
-
-    public override Task SetConnectionResultAsync(string connectionId, CompletionMessage result) =>
-        inner.SetConnectionResultAsync(connectionId, result);
-
-    public override bool TryGetReturnType(string invocationId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>
-        inner.TryGetReturnType(invocationId, out type);
+    public override Task OnDisconnectedAsync(HubConnectionContext connection) => shutdown.DisconnectedAsync(connection, base.OnDisconnectedAsync);
 }
 
 public static class GracefulShutdownSetup
 {
-    private const string InnerKey = "FocusSync.HubShutdown.Inner";
-
     /// <summary>
-    /// Registers <see cref="HubShutdown"/> around the sessions hub's lifetime manager. Call it after the
-    /// backplane is chosen: it wraps whichever lifetime manager is registered last.
+    /// Registers <see cref="HubShutdown"/> with the sessions hub's lifetime manager. Call it after the backplane is
+    /// chosen: it replaces whichever lifetime manager is registered last with its shutdown-aware subclass.
     /// </summary>
     public static IServiceCollection AddHubShutdown(this IServiceCollection services)
     {
-        var chosen = services.LastOrDefault(d => d.ServiceType == typeof(HubLifetimeManager<>) && !d.IsKeyedService)?.ImplementationType
-            ?? throw new InvalidOperationException("AddHubShutdown must be called after AddSignalR.");
-        services.AddKeyedSingleton(typeof(HubLifetimeManager<SessionsHub>), InnerKey, chosen.MakeGenericType(typeof(SessionsHub)));
+        var chosen = services.LastOrDefault(d => d.ServiceType == typeof(HubLifetimeManager<>) && !d.IsKeyedService)?.ImplementationType;
+        var aware = chosen == typeof(DefaultHubLifetimeManager<>) ? typeof(ShutdownAwareLifetimeManager)
+            : chosen == typeof(RedisHubLifetimeManager<>) ? typeof(ShutdownAwareRedisLifetimeManager)
+            : throw new InvalidOperationException(
+                $"AddHubShutdown must be called after AddSignalR, with the in-memory or the Redis lifetime manager (found {chosen?.Name ?? "none"}).");
         services.AddSingleton<HubShutdown>();
-        services.AddSingleton<HubLifetimeManager<SessionsHub>>(sp => new ShutdownAwareLifetimeManager<SessionsHub>(
-            sp.GetRequiredKeyedService<HubLifetimeManager<SessionsHub>>(InnerKey), sp.GetRequiredService<HubShutdown>()));
+        services.AddSingleton(typeof(HubLifetimeManager<SessionsHub>), aware);
         services.AddHostedService(sp => sp.GetRequiredService<HubShutdown>());
         return services;
     }
