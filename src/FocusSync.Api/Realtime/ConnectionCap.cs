@@ -9,16 +9,16 @@ namespace FocusSync.Api.Realtime;
 /// authentication and the handshake, with its user id known; refusing there closes it with an error
 /// that says why and tells the client not to reconnect.
 /// </summary>
-public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : IHubFilter
+public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : ConnectionBookkeeping
 {
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _admitted = new(StringComparer.Ordinal);
 
     public int Count(string userId) => _perUser.TryGetValue(userId, out var count) ? count : 0;
 
-    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    protected override void Book(HubCallerContext connection)
     {
-        var userId = context.Context.UserIdentifier
+        var userId = connection.UserIdentifier
             ?? throw new HubException("The connection has no user.");
         var max = options.Value.MaxConnectionsPerUser;
         if (!TryAdmit(userId, max))
@@ -26,29 +26,18 @@ public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : IHubFilte
             throw new HubException($"Too many connections: a user may hold at most {max} at once.");
         }
 
-        _admitted[context.Context.ConnectionId] = userId;
-        try
-        {
-            await next(context);
-        }
-        catch
-        {
-            Release(context.Context.ConnectionId);
-            throw;
-        }
+        _admitted[connection.ConnectionId] = userId;
     }
 
-    public async Task OnDisconnectedAsync(
-        HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    protected override void GiveBack(HubCallerContext connection)
     {
-        try
+        if (!_admitted.TryRemove(connection.ConnectionId, out var userId))
         {
-            await next(context, exception);
+            return;
         }
-        finally
-        {
-            Release(context.Context.ConnectionId);
-        }
+
+        _perUser.AddOrUpdate(userId, 0, (_, count) => count - 1);
+        _perUser.TryRemove(new KeyValuePair<string, int>(userId, 0));
     }
 
     private bool TryAdmit(string userId, int max)
@@ -72,16 +61,5 @@ public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : IHubFilte
                 return true;
             }
         }
-    }
-
-    private void Release(string connectionId)
-    {
-        if (!_admitted.TryRemove(connectionId, out var userId))
-        {
-            return;
-        }
-
-        _perUser.AddOrUpdate(userId, 0, (_, count) => count - 1);
-        _perUser.TryRemove(new KeyValuePair<string, int>(userId, 0));
     }
 }

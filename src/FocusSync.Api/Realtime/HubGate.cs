@@ -269,44 +269,21 @@ public sealed class HubGate : IDisposable
 }
 
 /// <summary>Tells the registry when a connection the gate admitted completes its handshake, and when it ends.</summary>
-public sealed class HandshakeTracker(HubConnectionRegistry registry) : IHubFilter
+public sealed class HandshakeTracker(HubConnectionRegistry registry) : ConnectionBookkeeping
 {
-    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    protected override void Book(HubCallerContext connection)
     {
-        var entry = HubGate.EntryOf(context.Context.GetHttpContext());
-        if (entry is not null)
+        if (HubGate.EntryOf(connection.GetHttpContext()) is { } entry)
         {
             registry.MarkEstablished(entry);
         }
-
-        try
-        {
-            await next(context);
-        }
-        catch
-        {
-            if (entry is not null)
-            {
-                registry.Forget(entry);
-            }
-
-            throw;
-        }
     }
 
-    public async Task OnDisconnectedAsync(
-        HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    protected override void GiveBack(HubCallerContext connection)
     {
-        try
+        if (HubGate.EntryOf(connection.GetHttpContext()) is { } entry)
         {
-            await next(context, exception);
-        }
-        finally
-        {
-            if (HubGate.EntryOf(context.Context.GetHttpContext()) is { } entry)
-            {
-                registry.Forget(entry);
-            }
+            registry.Forget(entry);
         }
     }
 }
