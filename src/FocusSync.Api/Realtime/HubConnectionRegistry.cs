@@ -5,29 +5,22 @@ using Microsoft.Extensions.Options;
 namespace FocusSync.Api.Realtime;
 
 /// <summary>One hub connection as this instance knows it, from negotiate (or a WebSocket opened without one) to its end.</summary>
-public sealed class HubConnectionEntry
+internal sealed class HubConnectionEntry(string userId, string address, DateTimeOffset pendingUntil)
 {
-    internal HubConnectionEntry(string userId, string address, DateTimeOffset pendingUntil)
-    {
-        UserId = userId;
-        Address = address;
-        PendingUntil = pendingUntil;
-    }
-
     /// <summary>The user who negotiated (or opened) the connection: the only one whose requests may use it.</summary>
-    public string UserId { get; }
+    public string UserId { get; } = userId;
 
-    public string Address { get; }
+    public string Address { get; } = address;
 
     /// <summary>The connection token of a negotiated connection (the <c>?id=</c> of its requests); null for one opened without negotiate.</summary>
-    public string? Token { get; internal set; }
+    public string? Token { get; set; }
 
-    internal DateTimeOffset PendingUntil { get; }
+    public DateTimeOffset PendingUntil { get; } = pendingUntil;
 
     /// <summary>Negotiated or opened, and not yet through the handshake.</summary>
-    internal bool IsPending { get; set; } = true;
+    public bool IsPending { get; set; } = true;
 
-    internal bool IsGone { get; set; }
+    public bool IsGone { get; set; }
 }
 
 /// <summary>
@@ -65,7 +58,7 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     /// Takes a pending place for a new connection of <paramref name="userId"/> from <paramref name="address"/>, or
     /// returns the limit that is full (<see cref="RealtimeOptions"/> property name) and when a place frees up at the latest.
     /// </summary>
-    public (HubConnectionEntry? Entry, string? FullLimit, TimeSpan RetryAfter) TryAdmit(string userId, string address)
+    internal (HubConnectionEntry? Entry, string? FullLimit, TimeSpan RetryAfter) TryAdmit(string userId, string address)
     {
         var limits = options.Value;
         var now = time.GetUtcNow();
@@ -91,7 +84,7 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     }
 
     /// <summary>Records the connection token that negotiate gave <paramref name="entry"/>'s connection.</summary>
-    public void AssignToken(HubConnectionEntry entry, string token)
+    internal void AssignToken(HubConnectionEntry entry, string token)
     {
         lock (_lock)
         {
@@ -106,7 +99,7 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     }
 
     /// <summary>The live connection with this connection token, or null (none, ended, or never completed its handshake in time).</summary>
-    public HubConnectionEntry? Find(string token)
+    internal HubConnectionEntry? Find(string token)
     {
         if (!_byToken.TryGetValue(token, out var entry))
         {
@@ -129,7 +122,7 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     }
 
     /// <summary>The handshake completed: the connection is counted by <see cref="ConnectionCap"/> from now on.</summary>
-    public void MarkEstablished(HubConnectionEntry entry)
+    internal void MarkEstablished(HubConnectionEntry entry)
     {
         lock (_lock)
         {
@@ -141,7 +134,7 @@ public sealed class HubConnectionRegistry(IOptions<RealtimeOptions> options, IOp
     }
 
     /// <summary>The connection has ended (or never will start): its token is no longer accepted. Safe to call more than once.</summary>
-    public void Forget(HubConnectionEntry entry)
+    internal void Forget(HubConnectionEntry entry)
     {
         lock (_lock)
         {
