@@ -7,6 +7,7 @@ using FocusSync.Api.Http;
 using FocusSync.Api.Realtime;
 using FocusSync.Api.Sessions;
 using FocusSync.Api.Users;
+using FocusSync.Api.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 

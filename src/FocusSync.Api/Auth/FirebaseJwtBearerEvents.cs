@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Claims;
 using FocusSync.Api.Data;
+using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -24,7 +25,7 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         var request = context.HttpContext.Request;
 
         // Browsers cannot set headers on WebSocket/SSE requests; elsewhere a URL token would leak into logs.
-        if (request.Path.StartsWithSegments("/hubs") && request.Query["access_token"] is [{ Length: > 0 } queryToken])
+        if (request.IsHubRequest() && request.Query["access_token"] is [{ Length: > 0 } queryToken])
         {
             context.Token = queryToken;
         }

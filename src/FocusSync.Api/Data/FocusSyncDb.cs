@@ -1,3 +1,4 @@
+using FocusSync.Api.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace FocusSync.Api.Data;

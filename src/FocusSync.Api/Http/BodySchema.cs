@@ -6,7 +6,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FocusSync.Api.Data;
 using Microsoft.OpenApi;
 
 namespace FocusSync.Api.Http;

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
-using FocusSync.Api.Auth;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -29,10 +28,10 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// One token bucket per signed-in user (the token's <c>sub</c>), or per remote IP for anonymous calls,
-/// so a flood from one caller only ever slows that caller down. The health endpoints have buckets of their own
-/// per remote IP (<see cref="HealthPolicy"/>): a prober is never refused because its address also made API calls,
-/// and probing costs the caller none of its API budget.
+/// One token bucket per signed-in user (the identity's name, which Auth makes the token's <c>sub</c>), or per
+/// remote IP for anonymous calls, so a flood from one caller only ever slows that caller down. The health endpoints
+/// have buckets of their own per remote IP (<see cref="HealthPolicy"/>): a prober is never refused because its
+/// address also made API calls, and probing costs the caller none of its API budget.
 /// </summary>
 public static class RateLimits
 {
@@ -48,7 +47,7 @@ public static class RateLimits
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 IsHealth(context) ? RateLimitPartition.GetNoLimiter(HealthPolicy)
-                : IsSignedInHubRequest(context) ? RateLimitPartition.GetNoLimiter(BrowserSecurity.HubPathPrefix)
+                : IsSignedInHubRequest(context) ? RateLimitPartition.GetNoLimiter(HubRequests.PathPrefix)
                 : TokenBucket(PartitionKey(context), limits.PermitsPerSecond, limits.Burst));
             limiter.AddPolicy(HealthPolicy, context =>
                 TokenBucket("ip:" + RemoteAddress(context), limits.HealthPermitsPerSecond, limits.HealthBurst));
@@ -65,7 +64,7 @@ public static class RateLimits
     }
 
     internal static string PartitionKey(HttpContext context) =>
-        context.User.Identity?.IsAuthenticated == true && context.User.FindFirst(FirebaseClaimTypes.Subject)?.Value is { } uid
+        context.User.Identity is { IsAuthenticated: true, Name: { } uid }
             ? "user:" + uid
             : "ip:" + RemoteAddress(context);
 
@@ -76,7 +75,7 @@ public static class RateLimits
     /// since long polls would spend the REST budget; anonymous ones share their address's bucket like any request.
     /// </summary>
     private static bool IsSignedInHubRequest(HttpContext context) =>
-        context.Request.Path.StartsWithSegments(BrowserSecurity.HubPathPrefix) && context.User.Identity?.IsAuthenticated == true;
+        context.Request.IsHubRequest() && context.User.Identity?.IsAuthenticated == true;
 
     private static bool IsHealth(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == HealthPolicy;

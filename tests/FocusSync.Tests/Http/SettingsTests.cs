@@ -1,6 +1,7 @@
 using FocusSync.Api.Auth;
 using FocusSync.Api.Http;
 using FocusSync.Api.Realtime;
+using FocusSync.Api.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;

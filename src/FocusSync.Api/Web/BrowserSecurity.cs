@@ -1,8 +1,9 @@
 using FocusSync.Api.Auth;
+using FocusSync.Api.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-namespace FocusSync.Api.Http;
+namespace FocusSync.Api.Web;
 
 public sealed class CorsOptions
 {
@@ -18,8 +19,6 @@ public sealed class CorsOptions
 /// </summary>
 public static class BrowserSecurity
 {
-    public const string HubPathPrefix = "/hubs";
-
     public static WebApplicationBuilder AddBrowserSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddSettings<CorsOptions>(CorsOptions.Section)
@@ -59,7 +58,7 @@ public static class BrowserSecurity
         app.UseCors();
         app.Use((context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments(HubPathPrefix) && !IsAllowedOrigin(context))
+            if (context.Request.IsHubRequest() && !IsAllowedOrigin(context))
             {
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
                     "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.");

@@ -1,9 +1,10 @@
 using FocusSync.Api.Auth;
+using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-namespace FocusSync.Api.Http;
+namespace FocusSync.Api.Web;
 
 /// <summary>The Firebase Web SDK settings the browser client signs in with (public values, not secrets).</summary>
 public sealed class WebClientOptions

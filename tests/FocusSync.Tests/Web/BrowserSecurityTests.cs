@@ -1,7 +1,7 @@
 using System.Net;
 using FocusSync.Tests.Infrastructure;
 
-namespace FocusSync.Tests.Http;
+namespace FocusSync.Tests.Web;
 
 public sealed class BrowserSecurityTests
 {

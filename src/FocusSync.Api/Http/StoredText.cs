@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FocusSync.Api.Data;
+namespace FocusSync.Api.Http;
 
 /// <summary>
 /// What a stored text field accepts. Its length counts text elements — what a person sees as one character,
