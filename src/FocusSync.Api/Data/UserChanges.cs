@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FocusSync.Api.Feed;
 using FocusSync.Api.Groups;
 using FocusSync.Api.Realtime;
 using FocusSync.Api.Sessions;
@@ -23,7 +24,8 @@ public sealed record UserIdentity(string Id, string? Name, string? Email);
 /// this time holding the user's write lock, and commits.
 /// </summary>
 public sealed class UserChanges(
-    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<UserChanges> logger)
+    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ChangeFeedWriter feed,
+    ILogger<UserChanges> logger)
 {
     private const int MaxAttempts = 20;
     private const int CreditRowsPerStatement = 1_000;
@@ -175,11 +177,14 @@ public sealed class UserChanges(
             return [];
         }
 
+        // The events are stored by the same commit as their change; the very objects are published after it.
+        List<ChangeEvent> events = [.. changes.Select((change, i) => context.ToEvent(change, firstSeq + i))];
+        feed.Append(db, user.Id, events);
         await context.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await UpsertCreditsAsync(user.Id, context.Outcome.Credits, cancellationToken);
         await context.CommitAsync(cancellationToken);
-        return [.. changes.Select((change, i) => context.ToEvent(change, firstSeq + i))];
+        return events;
     }
 
     private async Task UpsertCreditsAsync(string userId, List<Credit> credits, CancellationToken cancellationToken)

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FocusSync.Api.Data;
+using FocusSync.Api.Http;
+using FocusSync.Api.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Primitives;
+
+namespace FocusSync.Api.Feed;
+
+/// <summary>A page of the change feed: the stored events after <c>since</c>, oldest first, and the user's seq they lead up to.</summary>
+public sealed record ChangePage(IReadOnlyList<StoredEvent> Events, long Seq, long ServerTimeMs, bool HasMore);
+
+/// <summary>An event's JSON as stored, written into a response as it is, so it stays byte for byte what the hub sent.</summary>
+[JsonConverter(typeof(StoredEventConverter))]
+public sealed record StoredEvent(string Json);
+
+public sealed class StoredEventConverter : JsonConverter<StoredEvent>
+{
+    public override StoredEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return new StoredEvent(document.RootElement.GetRawText());
+    }
+
+    public override void Write(Utf8JsonWriter writer, StoredEvent value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Json, skipInputValidation: true);
+}
+
+public static class ChangeFeedEndpoints
+{
+    public const int DefaultLimit = 500;
+    public const int MaxLimit = 1_000;
+    private const int MaxReadAttempts = 20;
+
+    public static WebApplicationBuilder AddChangeFeed(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChangeFeedOptions>().BindConfiguration(ChangeFeedOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ChangeFeedWriter>();
+        builder.Services.AddHostedService<ChangeFeedPruner>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapChangeFeed(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/changes").RequireAuthorization().WithTags("Changes")
+            .MapGet("/", Read)
+            .WithDescription("The events after 'since', oldest first, each exactly as the hub sent it. A 410 means the feed no longer "
+                + "reaches back to 'since' (older than Changes:Retention) or 'since' is ahead of your seq: fetch GET /sessions instead.")
+            .WithQueryParameter("since", "The seq of the last change you have applied (0 for none); required.")
+            .WithQueryParameter("limit", $"Most events in the page, 1 to {MaxLimit}; {DefaultLimit} when absent.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ChangePage>, ValidationProblem, ProblemHttpResult>> Read(
+        HttpRequest request, ClaimsPrincipal user, UserChanges changes, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var since = Parse("since", request.Query["since"], 0, long.MaxValue, null, errors,
+            "'since' must be a whole number, 0 or more: the seq of the last change you have applied.");
+        var limit = Parse("limit", request.Query["limit"], 1, MaxLimit, DefaultLimit, errors,
+            $"'limit' must be a whole number from 1 to {MaxLimit}.");
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        for (var attempt = 1; attempt <= MaxReadAttempts; attempt++)
+        {
+            var page = await changes.ApplyAsync<Results<Ok<ChangePage>, ValidationProblem, ProblemHttpResult>?>(
+                user.Identity(), async ctx =>
+                {
+                    // The events of what this catch-up performs are stored only at commit: commit it first, then read again.
+                    if (ctx.Outcome.Changes.Count > 0)
+                    {
+                        return null;
+                    }
+
+                    return await ReadPageAsync(ctx, since!.Value, (int)limit!.Value, ct);
+                }, ct);
+            if (page is not null)
+            {
+                return page;
+            }
+        }
+
+        return TypedResults.Problem(
+            detail: "Your timers kept changing while the feed was read; try again.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Feed not consistent");
+    }
+
+    /// <summary>
+    /// The events after <paramref name="since"/> up to the seq this context loaded. Every event up to that seq is
+    /// committed with it, so the page is consistent with the seq it reports, whatever commits meanwhile; a missing
+    /// event can only have been pruned, or predate the feed.
+    /// </summary>
+    private static async Task<Results<Ok<ChangePage>, ValidationProblem, ProblemHttpResult>> ReadPageAsync(
+        UserContext ctx, long since, int limit, CancellationToken ct)
+    {
+        var seq = ctx.Seq;
+        if (since > seq)
+        {
+            return Gone($"'since' ({since}) is ahead of your latest change ({seq}).", seq);
+        }
+
+        var expected = (int)Math.Min(limit, seq - since);
+        var rows = await ctx.Db.StoredChanges.AsNoTracking()
+            .Where(c => c.UserId == ctx.User.Id && c.Seq > since && c.Seq <= seq)
+            .OrderBy(c => c.Seq)
+            .Take(expected)
+            .Select(c => new { c.Seq, c.Json })
+            .ToListAsync(ct);
+
+        // Seqs are distinct, so the right count ending at the right seq means every one in between is there.
+        if (rows.Count != expected || (expected > 0 && rows[^1].Seq != since + expected))
+        {
+            return Gone($"The changes after seq {since} are no longer kept.", seq);
+        }
+
+        return TypedResults.Ok(new ChangePage(
+            [.. rows.Select(r => new StoredEvent(r.Json))], seq, ctx.NowMs, since + expected < seq));
+    }
+
+    private static ProblemHttpResult Gone(string reason, long seq) =>
+        TypedResults.Problem(
+            detail: reason + " Fetch GET /sessions (with /groups and /me) for the current state, then continue from its seq.",
+            statusCode: StatusCodes.Status410Gone,
+            extensions: new Dictionary<string, object?> { ["seq"] = seq });
+
+    private static long? Parse(
+        string name, StringValues values, long min, long max, long? absent, Dictionary<string, string[]> errors, string message)
+    {
+        if (values.Count > 1)
+        {
+            errors[name] = [$"'{name}' may be given once."];
+            return null;
+        }
+
+        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            if (absent is null)
+            {
+                errors[name] = [$"'{name}' is required: {message}"];
+            }
+
+            return absent;
+        }
+
+        if (long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        errors[name] = [message];
+        return null;
+    }
+}
