@@ -224,9 +224,20 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var anonymous = app.CreateClient();
 
-        using var response = await anonymous.GetAsync("/changes?since=0");
+        await anonymous.GetAsync("/changes?since=0").ExpectProblemAsync(HttpStatusCode.Unauthorized);
+    }
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheFeedAndItsParameters()
+    {
+        var app = await apps.ForAsync(Db.Sqlite);
+        using var client = app.CreateClient();
+
+        var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+
+        var feed = document.GetProperty("paths").GetProperty("/changes").GetProperty("get");
+        Assert.Equal(["since", "limit"], feed.GetProperty("parameters").EnumerateArray().Select(p => p.Str("name")));
+        Assert.Contains("410", feed.Str("description"), StringComparison.Ordinal);
     }
 
     [SkippableTheory]
