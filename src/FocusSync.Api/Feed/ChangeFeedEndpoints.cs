@@ -12,7 +12,10 @@ using Microsoft.Extensions.Primitives;
 
 namespace FocusSync.Api.Feed;
 
-/// <summary>A page of the change feed: the stored events after <c>since</c>, oldest first, and the user's seq they lead up to.</summary>
+/// <summary>
+/// A page of the change feed: the stored events after <c>since</c>, oldest first, and the user's seq they lead up to;
+/// <see cref="HasMore"/> when the limit or the size budget ended it before that seq.
+/// </summary>
 public sealed record ChangePage(IReadOnlyList<StoredEvent> Events, long Seq, long ServerTimeMs, bool HasMore);
 
 /// <summary>An event's JSON as stored, written into a response as it is, so it stays byte for byte what the hub sent.</summary>
@@ -35,6 +38,12 @@ public static class ChangeFeedEndpoints
 {
     public const int DefaultLimit = 500;
     public const int MaxLimit = 1_000;
+
+    /// <summary>
+    /// JSON characters after which a page ends early: a reset-all of hundreds of sessions is a large event, and a
+    /// thousand of them must not be read into memory for one response.
+    /// </summary>
+    public const int PageBudgetChars = 1 << 20;
     private const int MaxReadAttempts = 20;
 
     public static WebApplicationBuilder AddChangeFeed(this WebApplicationBuilder builder)
@@ -110,21 +119,35 @@ public static class ChangeFeedEndpoints
         }
 
         var expected = (int)Math.Min(limit, seq - since);
-        var rows = await ctx.Db.StoredChanges.AsNoTracking()
+        var rows = ctx.Db.StoredChanges.AsNoTracking()
             .Where(c => c.UserId == ctx.User.Id && c.Seq > since && c.Seq <= seq)
             .OrderBy(c => c.Seq)
             .Take(expected)
             .Select(c => new { c.Seq, c.Json })
-            .ToListAsync(ct);
-
-        // Seqs are distinct, so the right count ending at the right seq means every one in between is there.
-        if (rows.Count != expected || (expected > 0 && rows[^1].Seq != since + expected))
+            .AsAsyncEnumerable();
+        var events = new List<StoredEvent>();
+        var chars = 0L;
+        await foreach (var row in rows.WithCancellation(ct))
         {
-            return Gone($"The changes after seq {since} are no longer kept.", seq);
+            if (row.Seq != since + 1 + events.Count)
+            {
+                break;
+            }
+
+            events.Add(new StoredEvent(row.Json));
+            chars += row.Json.Length;
+            if (chars >= PageBudgetChars)
+            {
+                break;
+            }
         }
 
-        return TypedResults.Ok(new ChangePage(
-            [.. rows.Select(r => new StoredEvent(r.Json))], seq, ctx.NowMs, since + expected < seq));
+        if (events.Count < expected && chars < PageBudgetChars)
+        {
+            return Gone($"The changes after seq {since} are no longer all kept.", seq);
+        }
+
+        return TypedResults.Ok(new ChangePage(events, seq, ctx.NowMs, since + events.Count < seq));
     }
 
     private static ProblemHttpResult Gone(string reason, long seq) =>

@@ -153,6 +153,27 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
 
     [SkippableTheory]
     [ClassData(typeof(Databases))]
+    public async Task APageEndsEarlyOnceItHoldsAMegabyteOfEventsAndAlwaysHoldsOne(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        var uid = FocusSyncApp.NewUserId();
+        using var client = app.ClientFor(uid);
+        await client.ListAsync();
+        await app.SetHistoryAsync(uid, 6, Enumerable.Range(1, 6).Select(i => (long)i), padding: 300_000);
+
+        var first = await client.FeedAsync(0);
+        var second = await client.FeedAsync(4, limit: 1);
+
+        Assert.Equal([1L, 2L, 3L, 4L], first.Events().Select(e => e.Seq()));
+        Assert.Equal((true, 6L), (first.HasMore(), first.PageSeq()));
+        Assert.Equal([5L], second.Events().Select(e => e.Seq()));
+        Assert.True(second.HasMore());
+        await app.SetHistoryAsync(uid, 2, [1, 2], padding: 2_000_000);
+        Assert.Equal([1L], (await client.FeedAsync(0)).Events().Select(e => e.Seq()));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(Databases))]
     public async Task ASinceAtTheSeqIsAnEmptyPageAndOneAheadOfItIsGone(Db db)
     {
         var app = await apps.ForAsync(db);

@@ -45,7 +45,7 @@ internal static class FeedKit
     }
 
     /// <summary>Makes the feed's store look as if the user had made <paramref name="seq"/> changes, of which only the given ones are kept.</summary>
-    public static Task SetHistoryAsync(this FocusSyncApp app, string uid, long seq, IEnumerable<long> kept) =>
+    public static Task SetHistoryAsync(this FocusSyncApp app, string uid, long seq, IEnumerable<long> kept, int padding = 0) =>
         app.QueryAsync(async db =>
         {
             await db.StoredChanges.Where(c => c.UserId == uid).ExecuteDeleteAsync();
@@ -55,7 +55,7 @@ internal static class FeedKit
                 UserId = uid,
                 Seq = s,
                 CreatedAtMs = app.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
-                Json = $$"""{"type":"addGroup","seq":{{s}},"serverTimeMs":0}""",
+                Json = $$"""{"type":"addGroup","seq":{{s}},"serverTimeMs":0,"padding":"{{new string('x', padding)}}"}""",
             }));
             return await db.SaveChangesAsync();
         });
