@@ -72,9 +72,9 @@ public static class ChangeFeedEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         var since = Parse("since", request.Query["since"], 0, long.MaxValue, null, errors,
-            "'since' must be a whole number, 0 or more: the seq of the last change you have applied.");
+            "a whole number, 0 or more: the seq of the last change you have applied");
         var limit = Parse("limit", request.Query["limit"], 1, MaxLimit, DefaultLimit, errors,
-            $"'limit' must be a whole number from 1 to {MaxLimit}.");
+            $"a whole number from 1 to {MaxLimit}");
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
@@ -157,7 +157,7 @@ public static class ChangeFeedEndpoints
             extensions: new Dictionary<string, object?> { ["seq"] = seq });
 
     private static long? Parse(
-        string name, StringValues values, long min, long max, long? absent, Dictionary<string, string[]> errors, string message)
+        string name, StringValues values, long min, long max, long? absent, Dictionary<string, string[]> errors, string rule)
     {
         if (values.Count > 1)
         {
@@ -169,7 +169,7 @@ public static class ChangeFeedEndpoints
         {
             if (absent is null)
             {
-                errors[name] = [$"'{name}' is required: {message}"];
+                errors[name] = [$"'{name}' is required: {rule}."];
             }
 
             return absent;
@@ -180,7 +180,7 @@ public static class ChangeFeedEndpoints
             return number;
         }
 
-        errors[name] = [message];
+        errors[name] = [$"'{name}' must be {rule}."];
         return null;
     }
 }
