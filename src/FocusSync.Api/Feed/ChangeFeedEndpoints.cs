@@ -8,7 +8,6 @@ using FocusSync.Api.Http;
 using FocusSync.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Primitives;
 
 namespace FocusSync.Api.Feed;

@@ -1,10 +1,7 @@
 using System.Data.Common;
 using System.Net;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,18 +17,17 @@ public sealed class ChangeFeedCommitTests
     [ClassData(typeof(Databases))]
     public async Task ACommitThatFailsLeavesNeitherTheChangeNorItsEvent(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db);
         var commits = new FailingCommit();
-        await using var broken = With(app, commits);
+        await using var app = await FocusSyncApp.StartAsync(db, With(commits));
         var uid = FocusSyncApp.NewUserId();
-        using var client = ClientFor(app, broken, uid);
+        using var client = app.ClientFor(uid);
         var id = await client.CreateSessionIdAsync();
         var seq = await app.UserSeqAsync(uid);
 
         commits.Armed = true;
         using var response = await client.PatchJsonAsync($"/sessions/{id}", new { title = Renamed });
 
-        await ApiKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        await ApiClient.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
         Assert.False(commits.Armed);
         await AssertUnchangedAsync(app, client, uid, id, seq);
     }
@@ -40,43 +36,37 @@ public sealed class ChangeFeedCommitTests
     [ClassData(typeof(Databases))]
     public async Task AnEventTheDatabaseRefusesFailsItsChange(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db);
         var saves = new RefusedEvent();
-        await using var broken = With(app, saves);
+        await using var app = await FocusSyncApp.StartAsync(db, With(saves));
         var uid = FocusSyncApp.NewUserId();
-        using var client = ClientFor(app, broken, uid);
+        using var client = app.ClientFor(uid);
         var id = await client.CreateSessionIdAsync();
         var seq = await app.UserSeqAsync(uid);
 
         saves.Armed = true;
         using var response = await client.PatchJsonAsync($"/sessions/{id}", new { title = Renamed });
 
-        await ApiKit.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        await ApiClient.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
         Assert.False(saves.Armed);
         await AssertUnchangedAsync(app, client, uid, id, seq);
     }
 
-    private static async Task AssertUnchangedAsync(FocusSyncApp app, HttpClient client, string uid, long sessionId, long seq)
+    private static async Task AssertUnchangedAsync(FocusSyncApp app, UserClient client, string uid, long sessionId, long seq)
     {
         Assert.Equal(seq, await app.UserSeqAsync(uid));
         Assert.Equal(Enumerable.Range(1, (int)seq).Select(i => (long)i), await app.StoredSeqsAsync(uid));
         Assert.Equal("Write", (await client.GetSessionAsync(sessionId)).Str("title"));
-        Assert.Empty((await client.FeedAsync(seq)).Events());
+        Assert.Empty((await client.ReadChangesAsync(seq)).Events());
     }
 
-    private static WebApplicationFactory<Program> With(FocusSyncApp app, IInterceptor interceptor) =>
-        app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+    private static AppOptions With(IInterceptor interceptor) => new()
+    {
+        Services = services =>
         {
             services.ConfigureDbContext<SqliteFocusSyncDb>(o => o.AddInterceptors(interceptor));
             services.ConfigureDbContext<PostgresFocusSyncDb>(o => o.AddInterceptors(interceptor));
-        }));
-
-    private static HttpClient ClientFor(FocusSyncApp app, WebApplicationFactory<Program> factory, string uid)
-    {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", app.Tokens.Mint(uid));
-        return client;
-    }
+        },
+    };
 
     /// <summary>When armed, fails the next commit of a change that renames a session, after every statement of it has run.</summary>
     private sealed class FailingCommit : DbTransactionInterceptor

@@ -1,6 +1,6 @@
 using System.Net;
 using FocusSync.Api.Feed;
-using FocusSync.Tests.Api;
+using FocusSync.Api.Http;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -36,17 +36,17 @@ public sealed class ChangeFeedRetentionTests
         await client.CreateGroupIdAsync("recent");
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        Assert.Equal(4, (await client.FeedAsync(0)).Events().Length);
+        Assert.Equal(4, (await client.ReadChangesAsync(0)).Events().Length);
         var deleted = await Pruner(app).PruneAsync(CancellationToken.None);
 
         Assert.Equal(6, deleted);
         Assert.Equal([4L], await app.StoredSeqsAsync(uid));
-        var gone = await client.GetFeedAsync(0).ExpectProblemAsync(HttpStatusCode.Gone);
+        var gone = await client.GetChangesAsync(0).ExpectProblemAsync(HttpStatusCode.Gone);
         Assert.Equal(4, gone.PageSeq());
-        await client.GetFeedAsync(2).ExpectProblemAsync(HttpStatusCode.Gone);
-        var kept = await client.FeedAsync(3);
+        await client.GetChangesAsync(2).ExpectProblemAsync(HttpStatusCode.Gone);
+        var kept = await client.ReadChangesAsync(3);
         Assert.Equal("recent", Assert.Single(kept.Events()).GetProperty("group").Str("name"));
-        Assert.Empty((await other.FeedAsync(3)).Events());
+        Assert.Empty((await other.ReadChangesAsync(3)).Events());
     }
 
     [Theory]
@@ -72,8 +72,8 @@ public sealed class ChangeFeedRetentionTests
         }
 
         Assert.True(app.Clock.GetUtcNow() >= new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero), "pruned before the retention passed");
-        await client.GetFeedAsync(0).ExpectProblemAsync(HttpStatusCode.Gone);
-        Assert.Empty((await client.FeedAsync(1)).Events());
+        await client.GetChangesAsync(0).ExpectProblemAsync(HttpStatusCode.Gone);
+        Assert.Empty((await client.ReadChangesAsync(1)).Events());
     }
 
     [Theory]
@@ -86,10 +86,11 @@ public sealed class ChangeFeedRetentionTests
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.AddClock();
         builder.AddChangeFeed();
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }

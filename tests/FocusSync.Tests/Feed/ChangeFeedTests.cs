@@ -1,16 +1,12 @@
 using System.Net;
 using System.Text.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
-using FocusSync.Tests.Realtime;
 
 namespace FocusSync.Tests.Feed;
 
 /// <summary>GET /changes: the events after a seq, each exactly what the hub sent, or a 410 when they are no longer there.</summary>
 public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
 {
-    private static readonly DateTimeOffset Now = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
-
     public static TheoryData<Db, string, string> BadQueries => Databases.Each(
     [
         ("", "since"),
@@ -34,8 +30,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
     public async Task EveryEventTheHubSentIsTheFeedsEventAtItsSeqByteForByte(Db db)
     {
         await using var app = await FocusSyncApp.StartAsync(db);
-        using var user = new UserApi(app, FocusSyncApp.NewUserId());
-        using var client = app.ClientFor(user.Uid);
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var start = await user.SeqAsync();
         await using var hub = await app.ConnectHubAsync(user.Uid);
         var sent = new List<JsonElement>();
@@ -46,17 +41,17 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await user.EditGroupAsync(group, "Tiefe Arbeit — 集中 ✍️ 'now'");
         var first = (await user.CreateSessionAsync("Écrire <b>&amp;</b> +1", duration: 60, groupId: group)).Id();
         var second = (await user.CreateSessionAsync("Read 📚 \\ \u00a0")).Id();
-        await user.ActAsync(first, "start");
-        await user.ActAsync(second, "start");
+        await user.StartAsync(first);
+        await user.StartAsync(second);
         app.Clock.Advance(TimeSpan.FromSeconds(5));
-        await user.ActAsync(second, "pause");
+        await user.PauseAsync(second);
         await user.EditSessionAsync(second, new { title = "Read slowly" });
         await user.ActAsync(second, "reset");
-        await user.ActAsync(first, "start");
+        await user.StartAsync(first);
         app.Clock.Advance(TimeSpan.FromSeconds(10));
         await user.ResetAllAsync();
         await user.ChangeSettingsAsync(new { timeZone = "Europe/Berlin" });
-        await user.ActAsync(first, "start");
+        await user.StartAsync(first);
         var dayEnd = (await user.MeAsync()).GetProperty("currentDayEndsAtMs").GetInt64();
         await Receive();
 
@@ -69,7 +64,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await user.DeleteGroupAsync(group);
         await Receive();
 
-        var page = await client.FeedAsync(start);
+        var page = await user.ReadChangesAsync(start);
 
         Assert.Equal(
             ["addGroup", "editGroup", "addSession", "addSession", "start", "pause", "start", "pause", "editSession", "resetSession", "start",
@@ -89,14 +84,14 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
     [ClassData(typeof(Databases))]
     public async Task AReadOfTheFeedFirstPerformsWhatFellDue(Db db)
     {
-        await using var app = await FocusSyncApp.StartAsync(db, new Dictionary<string, string?> { ["DueWork:Enabled"] = "false" });
+        await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { DueWork = false });
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync(new { title = "Sprint", initialDuration = 60, dailyGoalMinutes = 1 });
-        await client.ActAsync(id, "start");
-        var seq = (await client.ListAsync()).PageSeq();
+        await client.StartAsync(id);
+        var seq = await client.SeqAsync();
         app.Clock.Advance(TimeSpan.FromSeconds(61));
 
-        var page = await client.FeedAsync(seq);
+        var page = await client.ReadChangesAsync(seq);
 
         var complete = Assert.Single(page.Events());
         Assert.Equal(("complete", seq + 1), (complete.Type(), complete.Seq()));
@@ -111,7 +106,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var start = (await client.ListAsync()).PageSeq();
+        var start = await client.SeqAsync();
         for (var i = 0; i < 5; i++)
         {
             await client.CreateGroupIdAsync($"g{i}");
@@ -120,7 +115,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var pages = new List<JsonElement>();
         for (var since = start; pages.Count == 0 || pages[^1].HasMore(); since = pages[^1].Events()[^1].Seq())
         {
-            pages.Add(await client.FeedAsync(since, limit: 2));
+            pages.Add(await client.ReadChangesAsync(since, limit: 2));
         }
 
         Assert.Equal([2, 2, 1], pages.Select(p => p.Events().Length));
@@ -142,9 +137,9 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await client.ListAsync();
         await app.SetHistoryAsync(uid, 1_200, Enumerable.Range(1, 1_200).Select(i => (long)i));
 
-        var byDefault = await client.FeedAsync(0);
-        var most = await client.FeedAsync(0, limit: 1_000);
-        var rest = await client.FeedAsync(1_000, limit: 1_000);
+        var byDefault = await client.ReadChangesAsync(0);
+        var most = await client.ReadChangesAsync(0, limit: 1_000);
+        var rest = await client.ReadChangesAsync(1_000, limit: 1_000);
 
         Assert.Equal((500, 500L, true), (byDefault.Events().Length, byDefault.Events()[^1].Seq(), byDefault.HasMore()));
         Assert.Equal((1_000, true), (most.Events().Length, most.HasMore()));
@@ -161,15 +156,15 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await client.ListAsync();
         await app.SetHistoryAsync(uid, 6, Enumerable.Range(1, 6).Select(i => (long)i), padding: 300_000);
 
-        var first = await client.FeedAsync(0);
-        var second = await client.FeedAsync(4, limit: 1);
+        var first = await client.ReadChangesAsync(0);
+        var second = await client.ReadChangesAsync(4, limit: 1);
 
         Assert.Equal([1L, 2L, 3L, 4L], first.Events().Select(e => e.Seq()));
         Assert.Equal((true, 6L), (first.HasMore(), first.PageSeq()));
         Assert.Equal([5L], second.Events().Select(e => e.Seq()));
         Assert.True(second.HasMore());
         await app.SetHistoryAsync(uid, 2, [1, 2], padding: 2_000_000);
-        Assert.Equal([1L], (await client.FeedAsync(0)).Events().Select(e => e.Seq()));
+        Assert.Equal([1L], (await client.ReadChangesAsync(0)).Events().Select(e => e.Seq()));
     }
 
     [Theory]
@@ -179,10 +174,10 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         await client.CreateGroupIdAsync();
-        var seq = (await client.ListAsync()).PageSeq();
+        var seq = await client.SeqAsync();
 
-        var current = await client.FeedAsync(seq);
-        var ahead = await client.GetFeedAsync(seq + 1).ExpectProblemAsync(HttpStatusCode.Gone);
+        var current = await client.ReadChangesAsync(seq);
+        var ahead = await client.GetChangesAsync(seq + 1).ExpectProblemAsync(HttpStatusCode.Gone);
 
         Assert.Equal((0, seq, false), (current.Events().Length, current.PageSeq(), current.HasMore()));
         Assert.Equal(seq, ahead.PageSeq());
@@ -200,14 +195,14 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await client.ListAsync();
         await app.SetHistoryAsync(uid, 5, []);
 
-        var gone = await client.GetFeedAsync(3).ExpectProblemAsync(HttpStatusCode.Gone);
-        Assert.Empty((await client.FeedAsync(5)).Events());
+        var gone = await client.GetChangesAsync(3).ExpectProblemAsync(HttpStatusCode.Gone);
+        Assert.Empty((await client.ReadChangesAsync(5)).Events());
         await client.CreateGroupIdAsync();
-        var after = await client.FeedAsync(5);
+        var after = await client.ReadChangesAsync(5);
 
         Assert.Equal(5, gone.PageSeq());
         Assert.Equal(("addGroup", 6L), (Assert.Single(after.Events()).Type(), after.PageSeq()));
-        await client.GetFeedAsync(4).ExpectProblemAsync(HttpStatusCode.Gone);
+        await client.GetChangesAsync(4).ExpectProblemAsync(HttpStatusCode.Gone);
     }
 
     [Theory]
@@ -220,12 +215,12 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await client.ListAsync();
         await app.SetHistoryAsync(uid, 6, [1, 2, 4, 5]);
 
-        await client.GetFeedAsync(1).ExpectProblemAsync(HttpStatusCode.Gone);
-        await client.GetFeedAsync(2, limit: 1).ExpectProblemAsync(HttpStatusCode.Gone);
-        await client.GetFeedAsync(5).ExpectProblemAsync(HttpStatusCode.Gone);
+        await client.GetChangesAsync(1).ExpectProblemAsync(HttpStatusCode.Gone);
+        await client.GetChangesAsync(2, limit: 1).ExpectProblemAsync(HttpStatusCode.Gone);
+        await client.GetChangesAsync(5).ExpectProblemAsync(HttpStatusCode.Gone);
 
-        Assert.Equal([2L], (await client.FeedAsync(1, limit: 1)).Events().Select(e => e.Seq()));
-        Assert.Equal([4L, 5L], (await client.FeedAsync(3, limit: 2)).Events().Select(e => e.Seq()));
+        Assert.Equal([2L], (await client.ReadChangesAsync(1, limit: 1)).Events().Select(e => e.Seq()));
+        Assert.Equal([4L, 5L], (await client.ReadChangesAsync(3, limit: 2)).Events().Select(e => e.Seq()));
     }
 
     [Theory]
@@ -235,7 +230,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        await client.GetAsync("/changes?" + query).ExpectInvalidAsync(field);
+        await client.GetAsync("/changes?" + query, TestContext.Current.CancellationToken).ExpectInvalidAsync(field);
     }
 
     [Theory]
@@ -243,18 +238,18 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
     public async Task TheFeedNeedsSignIn(Db db)
     {
         var app = await apps.ForAsync(db);
-        using var anonymous = app.CreateClient();
+        using var anonymous = app.AnonymousClient();
 
-        await anonymous.GetAsync("/changes?since=0").ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        await anonymous.GetAsync("/changes?since=0", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task TheOpenApiDocumentDescribesTheFeedAndItsParameters()
     {
         var app = await apps.ForAsync(Db.Sqlite);
-        using var client = app.CreateClient();
+        using var client = app.AnonymousClient();
 
-        var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+        var document = await client.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         var feed = document.GetProperty("paths").GetProperty("/changes").GetProperty("get");
         Assert.Equal(["since", "limit"], feed.GetProperty("parameters").EnumerateArray().Select(p => p.Str("name")));
@@ -274,35 +269,35 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await bob.CreateSessionIdAsync(new { title = "bob's", initialDuration = 60, dailyGoalMinutes = 1, groupId = bobsGroup });
         await alice.CreateGroupIdAsync("alice's too");
 
-        var bobs = await bob.FeedAsync(0);
-        var alices = await alice.FeedAsync(0);
+        var bobs = await bob.ReadChangesAsync(0);
+        var alices = await alice.ReadChangesAsync(0);
 
         Assert.Equal([1L, 2L], bobs.Events().Select(e => e.Seq()));
         Assert.All(bobs.Events(), e => Assert.DoesNotContain("alice", e.GetRawText(), StringComparison.Ordinal));
         Assert.Equal([1L, 2L, 3L], alices.Events().Select(e => e.Seq()));
         Assert.All(alices.Events(), e => Assert.DoesNotContain("bob", e.GetRawText(), StringComparison.Ordinal));
-        await bob.GetFeedAsync(3).ExpectProblemAsync(HttpStatusCode.Gone);
+        await bob.GetChangesAsync(3).ExpectProblemAsync(HttpStatusCode.Gone);
     }
 
     [Fact]
     public async Task AChangeMadeOnOneInstanceIsReadFromTheFeedOfTheOther()
     {
         await using var database = await TestDatabase.CreateAsync(Db.Postgres);
-        await using var first = FocusSyncApp.Start(database, Now);
-        await using var second = FocusSyncApp.Start(database, Now);
+        await using var first = FocusSyncApp.Start(database, new AppOptions());
+        await using var second = FocusSyncApp.Start(database, new AppOptions());
         var uid = FocusSyncApp.NewUserId();
         using var onFirst = first.ClientFor(uid);
         using var onSecond = second.ClientFor(uid);
-        var start = (await onFirst.ListAsync()).PageSeq();
+        var start = await onFirst.SeqAsync();
         await using var hub = await first.ConnectHubAsync(uid);
         await using var otherHub = await second.ConnectHubAsync(uid);
 
         var id = await onFirst.CreateSessionIdAsync();
-        await onFirst.ActAsync(id, "start");
+        await onFirst.StartAsync(id);
         var sent = await hub.NextAsync(2);
-        var readOnSecond = await onSecond.FeedAsync(start);
-        await onSecond.ActAsync(id, "pause");
-        var readOnFirst = await onFirst.FeedAsync(start + 2);
+        var readOnSecond = await onSecond.ReadChangesAsync(start);
+        await onSecond.PauseAsync(id);
+        var readOnFirst = await onFirst.ReadChangesAsync(start + 2);
 
         Assert.Equal(sent.Select(e => e.GetRawText()), readOnSecond.Events().Select(e => e.GetRawText()));
         Assert.Equal(("pause", start + 3), (Assert.Single(readOnFirst.Events()).Type(), readOnFirst.PageSeq()));

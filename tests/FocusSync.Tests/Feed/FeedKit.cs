@@ -1,20 +1,16 @@
-using System.Net;
 using System.Text.Json;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace FocusSync.Tests.Feed;
 
-/// <summary>Reading the change feed and moving the clock until the timekeeper acts, for the feed's tests.</summary>
+/// <summary>Raw reads of the change feed, its pages' fields, its store, and moving the clock until the timekeeper acts.</summary>
 internal static class FeedKit
 {
-    public static Task<HttpResponseMessage> GetFeedAsync(this HttpClient client, long since, int? limit = null) =>
-        client.GetAsync($"/changes?since={since}" + (limit is null ? "" : $"&limit={limit}"));
-
-    public static Task<JsonElement> FeedAsync(this HttpClient client, long since, int? limit = null) =>
-        client.GetFeedAsync(since, limit).ExpectAsync(HttpStatusCode.OK);
+    /// <summary>A read of the feed as it is, for its answers other than a page (a 410).</summary>
+    public static Task<HttpResponseMessage> GetChangesAsync(this HttpClient client, long since, int? limit = null) =>
+        client.GetAsync(UserClient.ChangesPath(since, limit));
 
     public static JsonElement[] Events(this JsonElement page) => [.. page.GetProperty("events").EnumerateArray()];
 

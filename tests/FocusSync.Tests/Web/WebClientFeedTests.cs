@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using FocusSync.Api.Data;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -19,37 +15,33 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions Soon = new() { Timeout = 5000 };
 
-    [ChromiumFact]
+    [Fact]
     public async Task APageThatMissedAnEventReadsItFromTheFeedWithoutReadingEverythingAgain()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var (page, relay, api) = await OpenRelayedAsync(server, "Feed me");
-        var id = await SessionIdAsync(api);
-        var seq = await SeqAsync(api);
+        var id = (await api.ListAsync()).Sessions()[0].Id();
+        var seq = await api.SeqAsync();
 
-        await relay.MissNextEventAsync(() => api.PostAsync($"/sessions/{id}/actions/start", null));
-        (await api.PatchAsJsonAsync($"/sessions/{id}", new { title = "Fed" })).EnsureSuccessStatusCode();
+        await relay.MissNextEventAsync(() => api.StartAsync(id));
+        await api.EditSessionAsync(id, new { title = "Fed" });
 
         await Expect(page.Card("Fed")).ToHaveAttributeAsync("data-state", "running", Soon);
         Assert.Contains($"/changes?since={seq}&limit=500", relay.Requests);
         Assert.DoesNotContain(relay.Requests, r => r.StartsWith("/sessions", StringComparison.Ordinal));
     }
 
-    [ChromiumFact]
+    [Fact]
     public async Task APageWhoseSeqThePrunedFeedNoLongerReachesReadsEverythingAgain()
     {
-        await using var server = WebClientServer.Start();
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var (page, relay, api) = await OpenRelayedAsync(server, "Pruned");
-        var id = await SessionIdAsync(api);
-        var seq = await SeqAsync(api);
+        var id = (await api.ListAsync()).Sessions()[0].Id();
+        var seq = await api.SeqAsync();
 
-        await relay.MissNextEventAsync(() => api.PostAsync($"/sessions/{id}/actions/start", null));
-        await using (var scope = server.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<FocusSyncDb>().StoredChanges.ExecuteDeleteAsync();
-        }
-
-        (await api.PatchAsJsonAsync($"/sessions/{id}", new { title = "Refetched" })).EnsureSuccessStatusCode();
+        await relay.MissNextEventAsync(() => api.StartAsync(id));
+        await server.QueryAsync(db => db.StoredChanges.ExecuteDeleteAsync(TestContext.Current.CancellationToken));
+        await api.EditSessionAsync(id, new { title = "Refetched" });
 
         await Expect(page.Card("Refetched")).ToHaveAttributeAsync("data-state", "running", Soon);
         Assert.Contains($"/changes?since={seq}&limit=500", relay.Requests);
@@ -60,7 +52,7 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
     /// A page signed in with one session, reloaded so that its hub connection runs through a relay, and an API
     /// client of the same user; the relay records the API requests the page makes from then on.
     /// </summary>
-    private async Task<(IPage Page, Relay Relay, HttpClient Api)> OpenRelayedAsync(WebClientServer server, string title)
+    private async Task<(IPage Page, Relay Relay, UserClient Api)> OpenRelayedAsync(FocusSyncApp server, string title)
     {
         var page = await chromium.SignInAsync(server, $"feed-{Guid.NewGuid().ToString("N")[..8]}");
         await page.AddSessionAsync(title, "25:00", 60);
@@ -71,14 +63,8 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
         await Expect(page.Card(title)).ToBeVisibleAsync();
         page.Request += (_, request) => relay.Requests.Enqueue(new Uri(request.Url).PathAndQuery);
         var uid = (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
-        return (page, relay, await server.SignedInClientAsync(uid));
+        return (page, relay, server.ClientFor(uid));
     }
-
-    private static async Task<long> SessionIdAsync(HttpClient api) =>
-        (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("sessions")[0].GetProperty("id").GetInt64();
-
-    private static async Task<long> SeqAsync(HttpClient api) =>
-        (await api.GetFromJsonAsync<JsonElement>("/sessions")).GetProperty("seq").GetInt64();
 
     /// <summary>Passes the hub's WebSocket frames both ways, except the server's frames while it is told to hold them back.</summary>
     private sealed class Relay
@@ -106,10 +92,10 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
         }
 
         /// <summary>Makes a change whose event the page never receives; returns once that event was held back.</summary>
-        public async Task MissNextEventAsync(Func<Task<HttpResponseMessage>> change)
+        public async Task MissNextEventAsync(Func<Task> change)
         {
             Interlocked.Exchange(ref _dropping, 1);
-            (await change()).EnsureSuccessStatusCode();
+            await change();
             Assert.True(await _dropped.WaitAsync(TimeSpan.FromSeconds(5)), "the change's event never reached the relay");
         }
 
