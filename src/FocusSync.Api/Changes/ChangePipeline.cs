@@ -8,9 +8,12 @@ namespace FocusSync.Api.Changes;
 
 public sealed record UserIdentity(string Id, string? Name, string? Email);
 
-/// <summary>Sends a user's committed changes to every connection of theirs.</summary>
+/// <summary>Stores a user's change events with their change, and sends them to every connection of theirs once committed.</summary>
 public interface IChangePublisher
 {
+    /// <summary>Adds the decided change's events to its unit of work, so that they commit with it or not at all.</summary>
+    void Record(ChangeContext decided);
+
     Task PublishAsync(ChangeContext committed);
 }
 
@@ -186,6 +189,11 @@ public sealed class ChangePipeline(
         }
 
         await context.BeginTransactionAsync(cancellationToken);
+        if (context.Outcome.Changes.Count > 0)
+        {
+            publisher.Record(context);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await db.AddCreditsAsync(context.User.Id, context.Outcome.Credits, cancellationToken);
         await context.CommitAsync(cancellationToken);

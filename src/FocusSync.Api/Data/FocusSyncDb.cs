@@ -10,6 +10,7 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<TaskDailyTime> TaskDailyTimes => Set<TaskDailyTime>();
     public DbSet<IdempotentRequest> IdempotentRequests => Set<IdempotentRequest>();
+    public DbSet<StoredChange> StoredChanges => Set<StoredChange>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -71,6 +72,8 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             request.HasIndex(r => r.CreatedAtMs);
             request.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        modelBuilder.ApplyConfiguration(new StoredChangeConfiguration());
     }
 }
 

@@ -3,10 +3,16 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
 
-/// <summary>Sends a user's committed changes to all of their connections.</summary>
-public sealed class HubChangePublisher(IHubContext<SessionsHub, ISessionsClient> hub, ILogger<HubChangePublisher> logger)
+/// <summary>
+/// Stores a user's change events in the change feed with their change, and sends the committed ones to all of
+/// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
+/// </summary>
+public sealed class HubChangePublisher(
+    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
+    public void Record(ChangeContext decided) => feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
+
     public Task PublishAsync(ChangeContext committed)
     {
         var user = hub.Clients.User(committed.User.Id);

@@ -45,6 +45,7 @@ public static class RealtimeSetup
             hub.AddFilter<ConnectionCap>();
         });
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+        services.AddSingleton<ChangeFeedWriter>();
         services.AddSingleton<IChangePublisher, HubChangePublisher>();
         services.PostConfigure<LoggerFilterOptions>(TokenSafeLogging.SuppressRequestLogs);
         return builder;

@@ -91,6 +91,12 @@ public sealed class UserClient(FocusSyncApp app, string uid, HttpMessageHandler 
         return user;
     }
 
+    /// <summary>A page of the user's change feed: the events after <paramref name="since"/>.</summary>
+    public Task<JsonElement> ReadChangesAsync(long since, int? limit = null) => CallAsync(HttpMethod.Get, ChangesPath(since, limit), HttpStatusCode.OK);
+
+    /// <summary>The feed's address for <c>since</c> and, when given, <c>limit</c>, for raw reads of its other answers.</summary>
+    public static string ChangesPath(long since, int? limit = null) => $"/changes?since={since}" + (limit is null ? "" : $"&limit={limit}");
+
     public async Task<Report> ReportAsync(string query) => new(await CallAsync(HttpMethod.Get, "/analytics?" + query, HttpStatusCode.OK));
 
     /// <summary>Moves the app's clock to a local time in the user's zone ("2026-06-10T23:40").</summary>

@@ -1,7 +1,8 @@
-// Live updates over SignalR: applies each `event` in seq order and resyncs from GET /sessions
-// after a reconnect, on a seq gap and when the tab becomes visible again.
+// Live updates over SignalR: applies each `event` in seq order. After a reconnect, on a seq gap and when
+// the tab becomes visible again it reads the change feed from its seq, and everything only when it must.
 import { get } from './api.js';
 import { auth } from './auth.js';
+import { syncClock } from './clock.js';
 import { applyEvent, applySnapshot, state } from './store.js';
 
 const LABELS = {
@@ -11,6 +12,7 @@ const LABELS = {
   offline: 'Offline',
   full: 'Too many open tabs: close one, then reload',
 };
+const FEED_PAGE = 500;
 const retryDelay = (attempt) => Math.min(500 * 2 ** attempt, 5000);
 // SignalR wraps a refused negotiation in an error that keeps the status only in its message.
 const refused = (error) => error?.statusCode === 401 || /Status code '401'/.test(String(error?.message ?? error));
@@ -22,6 +24,8 @@ let resyncing = null;
 let resyncFailures = 0;
 let pending = [];
 let onError = () => {};
+// Whether the state holds this connection's user: only then can the feed carry it on from its seq.
+let loaded = false;
 
 export function showConnection(status) {
   const badge = document.getElementById('connection');
@@ -30,16 +34,14 @@ export function showConnection(status) {
 }
 
 /**
- * Reads the whole state again; events that arrive meanwhile are applied after it. The sessions come
- * first: their seq is the snapshot's, and groups and settings read after it are at least as new, so
- * every change they might miss has a later seq and arrives as an event. A failed read is retried.
+ * Brings the state up to date; events that arrive meanwhile are applied after it. It reads the change
+ * feed from the state's seq, and reads everything again only when there is no state yet or the feed no
+ * longer reaches back to that seq (410). A failed read is retried.
  */
 export function resync() {
   resyncing ??= (async () => {
     try {
-      const list = await get('/sessions');
-      const [groups, user] = await Promise.all([get('/groups'), get('/me')]);
-      applySnapshot(list, groups.groups, user);
+      if (!loaded || !(await readFeed())) await readAll();
       resyncFailures = 0;
     } catch (error) {
       pending = []; // the next successful resync brings them
@@ -56,6 +58,38 @@ export function resync() {
   return resyncing;
 }
 
+/**
+ * The sessions first: their seq is the snapshot's, and groups and settings read after it are at least as
+ * new, so every change they might miss has a later seq and arrives as an event.
+ */
+async function readAll() {
+  const list = await get('/sessions');
+  const [groups, user] = await Promise.all([get('/groups'), get('/me')]);
+  applySnapshot(list, groups.groups, user);
+  loaded = true;
+}
+
+/** Applies the feed's events after our seq, page by page; false when the feed answers 410. */
+async function readFeed() {
+  for (;;) {
+    let page;
+    try {
+      page = await get(`/changes?since=${state.seq}&limit=${FEED_PAGE}`);
+    } catch (error) {
+      if (error.status === 410) return false;
+      throw error;
+    }
+    const from = state.seq;
+    syncClock(page.serverTimeMs);
+    page.events.forEach(applyNext);
+    if (!page.hasMore || state.seq === from) return true;
+  }
+}
+
+function applyNext(event) {
+  if (event.seq === state.seq + 1) applyEvent(event);
+}
+
 function receive(event) {
   if (resyncing) {
     pending.push(event);
@@ -70,6 +104,7 @@ function receive(event) {
 export async function connect(reportError) {
   onError = reportError;
   if (connection) await disconnect();
+  loaded = false;
   connection = new signalR.HubConnectionBuilder()
     .withUrl('/hubs/sessions', { accessTokenFactory: () => auth.getToken() })
     .withAutomaticReconnect({
@@ -81,7 +116,10 @@ export async function connect(reportError) {
     })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  connection.on('event', receive);
+  connection.on('event', (event) => {
+    syncClock(event.serverTimeMs);
+    receive(event);
+  });
   connection.onreconnecting(() => showConnection('reconnecting'));
   connection.onreconnected(() => {
     showConnection('live');

@@ -51,9 +51,11 @@ export function removeSession(id) {
   changed();
 }
 
-/** Applies one hub event whose seq directly follows ours. */
+/**
+ * Applies one event whose seq directly follows ours, from the hub or the change feed. It leaves the clock
+ * alone: a feed event's serverTimeMs is when the change was made, not now.
+ */
 export function applyEvent(event) {
-  syncClock(event.serverTimeMs);
   const at = event.serverTimeMs;
   const put = (s) => {
     const current = state.sessions.get(s.id);

@@ -150,6 +150,28 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("FocusSync.Api.Data.StoredChange", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CreatedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("UserId", "Seq");
+
+                    b.HasIndex("CreatedAtMs");
+
+                    b.ToTable("StoredChanges", (string)null);
+                });
+
             modelBuilder.Entity("FocusSync.Api.Data.TaskDailyTime", b =>
                 {
                     b.Property<long>("Id")
@@ -267,6 +289,15 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                         .HasForeignKey("GroupId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("FocusSync.Api.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FocusSync.Api.Data.StoredChange", b =>
+                {
                     b.HasOne("FocusSync.Api.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -141,6 +141,28 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("FocusSync.Api.Data.StoredChange", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "Seq");
+
+                    b.HasIndex("CreatedAtMs");
+
+                    b.ToTable("StoredChanges", (string)null);
+                });
+
             modelBuilder.Entity("FocusSync.Api.Data.TaskDailyTime", b =>
                 {
                     b.Property<long>("Id")
@@ -256,6 +278,15 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                         .HasForeignKey("GroupId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("FocusSync.Api.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FocusSync.Api.Data.StoredChange", b =>
+                {
                     b.HasOne("FocusSync.Api.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
