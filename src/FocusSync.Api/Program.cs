@@ -44,6 +44,7 @@ app.MapHealth();
 app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();
+app.MapSync();
 app.MapGroups();
 app.MapAnalytics();
 app.MapRealtime();
