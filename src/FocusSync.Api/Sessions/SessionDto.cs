@@ -71,7 +71,7 @@ public static class Timing
     public const string AtDescription =
         "when the person acted, in epoch milliseconds on the server's clock as the client estimates it; the change "
         + "applies at the latest of this and the last committed change it depends on, and never after now "
-        + "(from 0 to 253402300799999)";
+        + "(from 0 to 253402300799999; leave it out to act now)";
 
     public const string BaseVersionDescription =
         "the session's version the change was made on: another version is a 412 that carries the current session";
@@ -80,8 +80,8 @@ public static class Timing
 /// <summary>An action's optional body; no body at all means both fields absent.</summary>
 [OptionalBody]
 public sealed record ActionRequest(
-    [Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
-    [Range(1, int.MaxValue), Description(Timing.BaseVersionDescription)] int? BaseVersion);
+    [DisallowNull, Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
+    [DisallowNull, Range(1, int.MaxValue), Description(Timing.BaseVersionDescription)] int? BaseVersion);
 
 public sealed record CreateSessionRequest(
     [Required, Text(nameof(StoredText.SessionTitle))] string Title,
@@ -89,7 +89,7 @@ public sealed record CreateSessionRequest(
     bool NoGoal,
     [Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
     [Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes,
-    [Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At) : IValidatableObject
+    [DisallowNull, Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At) : IValidatableObject
 {
     /// <summary>A countdown needs its duration and daily goal; a goalless session (a stopwatch) has neither.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -117,5 +117,5 @@ public sealed record EditSessionRequest(
     Optional<long?> GroupId,
     [DisallowNull, Range(1, Session.MaxInitialDurationSec)] int? InitialDuration,
     [DisallowNull, Range(1, Session.MaxDailyGoalMinutes)] int? DailyGoalMinutes,
-    [Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
-    [Range(1, int.MaxValue), Description(Timing.BaseVersionDescription)] int? BaseVersion);
+    [DisallowNull, Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
+    [DisallowNull, Range(1, int.MaxValue), Description(Timing.BaseVersionDescription)] int? BaseVersion);

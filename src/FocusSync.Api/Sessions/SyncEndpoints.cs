@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,8 +30,8 @@ public sealed record SyncOperation(
     [Range(typeof(long), "1", "9223372036854775807"), Description("the session's id; required by start, pause, reset, edit and delete")]
     long? SessionId,
     [Description("the fields of POST /sessions for create, of PATCH /sessions/{id} for edit; no other kind takes one")] JsonObject? Body,
-    [Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
-    [Range(1, int.MaxValue), Description(Timing.BaseVersionDescription + "; not for create and resetAll")] int? BaseVersion)
+    [DisallowNull, Range(0, Timing.MaxAtMs), Description(Timing.AtDescription)] long? At,
+    [DisallowNull, Range(1, int.MaxValue), Description(Timing.BaseVersionDescription + "; not for create and resetAll")] int? BaseVersion)
     : IValidatableObject
 {
     /// <summary>The kind as a command, or null when it is not one (its own error says so).</summary>
