@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
-using static FocusSync.Tests.Sync.SyncKit;
 
 namespace FocusSync.Tests.Sync;
 
