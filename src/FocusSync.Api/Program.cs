@@ -48,6 +48,7 @@ app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();
 app.MapChangeFeed();
+app.MapSync();
 app.MapGroups();
 app.MapAnalytics();
 app.MapRealtime();

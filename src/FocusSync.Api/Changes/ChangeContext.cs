@@ -67,15 +67,49 @@ public sealed class ChangeContext : UserView
     private readonly bool _newUser;
     private WriteLock? _writeLock;
 
-    internal ChangeContext(FocusSyncDb db, User user, UserClock clock, List<Session> sessions, long nowMs, WriteLock? writeLock)
-        : base(db, user, new UserTimers(clock, [.. sessions]), nowMs)
+    internal ChangeContext(
+        FocusSyncDb db, User user, UserClock clock, List<Session> sessions, long nowMs, long? atMs, WriteLock? writeLock)
+        : base(db, user, new UserTimers(clock, [.. sessions]) { ResetAllAtMs = user.ResetAllAtMs, RunChangedAtMs = user.RunChangedAtMs }, nowMs)
     {
         _writeLock = writeLock;
         _newUser = db.Entry(user).State == EntityState.Added;
+        AtMs = atMs;
+        AppliedAtMs = nowMs;
     }
 
     public UserTimers Timers => State;
     public Outcome Outcome => Decided;
+
+    /// <summary>When the person acted, as a timed change's request says (SPEC section 7); null for now.</summary>
+    public long? AtMs { get; }
+
+    /// <summary>The instant the change applies at: now, unless <see cref="ActAt"/> moved it back.</summary>
+    public long AppliedAtMs { get; private set; }
+
+    /// <summary>
+    /// Catches up to the instant the change applies at, <see cref="TimerRules.AppliedAtMs"/> of <see cref="AtMs"/> and
+    /// <paramref name="floorMs"/>, and returns it. A timed change's pipeline has caught up to nothing yet, so the
+    /// floor is the committed state's; what falls due after that instant follows in <see cref="CatchUp"/>.
+    /// </summary>
+    public long ActAt(long floorMs)
+    {
+        AppliedAtMs = TimerRules.AppliedAtMs(NowMs, AtMs, floorMs);
+        TimerRules.CatchUp(Timers, AppliedAtMs, Outcome);
+        return AppliedAtMs;
+    }
+
+    /// <summary>Performs whatever fell due by now; after a change applied earlier than now, what fell due since.</summary>
+    public void CatchUp() => TimerRules.CatchUp(Timers, NowMs, Outcome);
+
+    /// <summary>
+    /// The result stored under an idempotency key, read holding the user's write lock: a concurrent request with the
+    /// same key waits until this attempt commits, then finds what it stored.
+    /// </summary>
+    public async Task<IdempotentRequest?> FindIdempotentAsync(string key, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        return await Db.IdempotentRequests.FindAsync([User.Id, key], cancellationToken);
+    }
 
     /// <summary>The changes decided, each with the seq it commits under.</summary>
     public IEnumerable<(Change Change, long Seq)> NumberedChanges => Decided.Changes.Select((change, i) => (change, LoadedSeq + 1 + i));
@@ -113,10 +147,12 @@ public sealed class ChangeContext : UserView
         return _newUser ? seq is not null : seq != LoadedSeq;
     }
 
-    /// <summary>Writes the user's clock, next due instant and seq to their row; the rules changed the session rows themselves.</summary>
+    /// <summary>Writes the user's clock, floors, next due instant and seq to their row; the rules changed the session rows themselves.</summary>
     internal void WriteBack()
     {
         User.StoreClock(Clock);
+        User.ResetAllAtMs = State.ResetAllAtMs;
+        User.RunChangedAtMs = State.RunChangedAtMs;
         User.NextDueMs = TimerRules.NextDueMs(State);
         User.Seq = Seq;
     }

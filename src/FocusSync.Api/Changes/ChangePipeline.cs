@@ -40,16 +40,27 @@ public sealed class ChangePipeline(
     /// <summary>Applies a change: <paramref name="decide"/> runs on the caught-up state, and what it decided commits with the catch-up.</summary>
     public Task<T> ApplyAsync<T>(
         UserIdentity identity, Func<ChangeContext, Task<T>> decide, CancellationToken cancellationToken = default) =>
-        RunAsync(identity, async context =>
-        {
-            var result = await decide(context);
-            await CommitAsync(context, cancellationToken);
-            return result;
-        }, cancellationToken);
+        ApplyAsync(identity, atMs: null, decide, cancellationToken);
 
     public Task<T> ApplyAsync<T>(
         UserIdentity identity, Func<ChangeContext, T> decide, CancellationToken cancellationToken = default) =>
         ApplyAsync(identity, context => Task.FromResult(decide(context)), cancellationToken);
+
+    /// <summary>
+    /// Applies a change that the person made at <paramref name="atMs"/> (SPEC section 7, timed actions; null: now).
+    /// <paramref name="decide"/> runs on the committed state, caught up to nothing yet: it calls
+    /// <see cref="ChangeContext.ActAt"/> with the change's floor, which catches up to the instant the change applies
+    /// at, and decides there; what fell due after that instant is performed before the commit.
+    /// </summary>
+    public Task<T> ApplyAsync<T>(
+        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> decide, CancellationToken cancellationToken = default) =>
+        RunAsync(identity, atMs, async context =>
+        {
+            var result = await decide(context);
+            context.CatchUp();
+            await CommitAsync(context, cancellationToken);
+            return result;
+        }, cancellationToken);
 
     /// <summary>
     /// Reads a user's data as of now. What fell due is performed and committed first, like the change it is, so a
@@ -57,7 +68,7 @@ public sealed class ChangePipeline(
     /// </summary>
     public Task<T> ReadAsync<T>(
         UserIdentity identity, Func<UserView, Task<T>> read, CancellationToken cancellationToken = default) =>
-        RunAsync(identity, async context =>
+        RunAsync(identity, atMs: null, async context =>
         {
             await CommitAsync(context, cancellationToken);
             return await read(context);
@@ -72,18 +83,18 @@ public sealed class ChangePipeline(
         ReadAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
 
     private async Task<T> RunAsync<T>(
-        UserIdentity identity, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
     {
         if (!db.Database.IsSqlite())
         {
-            return await RunAttemptsAsync(identity, attempt, cancellationToken);
+            return await RunAttemptsAsync(identity, atMs, attempt, cancellationToken);
         }
 
         // One SQLite connection for the whole request: each open of a pooled connection re-runs the durability pragma.
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            return await RunAttemptsAsync(identity, attempt, cancellationToken);
+            return await RunAttemptsAsync(identity, atMs, attempt, cancellationToken);
         }
         finally
         {
@@ -92,15 +103,20 @@ public sealed class ChangePipeline(
     }
 
     private async Task<T> RunAttemptsAsync<T>(
-        UserIdentity identity, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
     {
         for (var number = 1; ; number++)
         {
             db.ChangeTracker.Clear();
-            var context = await LoadAsync(identity, exclusive: number > 1, cancellationToken);
+            var context = await LoadAsync(identity, atMs, exclusive: number > 1, cancellationToken);
             try
             {
-                TimerRules.CatchUp(context.Timers, context.NowMs, context.Outcome);
+                // A timed change catches up only to the instant it applies at (ChangeContext.ActAt), the rest after it.
+                if (atMs is null)
+                {
+                    context.CatchUp();
+                }
+
                 return await attempt(context);
             }
             catch (Exception ex) when (number < MaxAttempts && Classify(ex) is not Failure.Other)
@@ -146,7 +162,7 @@ public sealed class ChangePipeline(
     /// default settings. An attempt after a lost race loads holding the user's write lock, so that it cannot lose
     /// again, however many requests of the user arrive at once.
     /// </summary>
-    private async Task<ChangeContext> LoadAsync(UserIdentity identity, bool exclusive, CancellationToken cancellationToken)
+    private async Task<ChangeContext> LoadAsync(UserIdentity identity, long? atMs, bool exclusive, CancellationToken cancellationToken)
     {
         var writeLock = exclusive ? await WriteLock.AcquireAsync(db, identity.Id, cancellationToken) : null;
         try
@@ -163,10 +179,10 @@ public sealed class ChangePipeline(
             {
                 var user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
                 db.Users.Add(user);
-                return new ChangeContext(db, user, UserClock.Create(UserSettings.Default, nowMs), [], nowMs, writeLock);
+                return new ChangeContext(db, user, UserClock.Create(UserSettings.Default, nowMs), [], nowMs, atMs, writeLock);
             }
 
-            return new ChangeContext(db, loaded.User, loaded.User.ReadClock(), loaded.Sessions, nowMs, writeLock);
+            return new ChangeContext(db, loaded.User, loaded.User.ReadClock(), loaded.Sessions, nowMs, atMs, writeLock);
         }
         catch
         {

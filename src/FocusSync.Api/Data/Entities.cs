@@ -30,10 +30,17 @@ public sealed class User
     /// <summary>The user's change counter; also the optimistic-concurrency token that serialises their changes.</summary>
     public long Seq { get; set; }
 
-    /// <summary>The current user-day and the instant it ends.</summary>
+    /// <summary>The current user-day, the instants it began and ends, and when the settings last changed (<see cref="UserClock"/>).</summary>
     public DateOnly Day { get; set; }
 
+    public long DayStartMs { get; set; }
     public long DayEndMs { get; set; }
+    public long SettingsChangedAtMs { get; set; }
+
+    /// <summary>When the user last reset all sessions, and when any run last started or stopped (<see cref="UserTimers"/>).</summary>
+    public long ResetAllAtMs { get; set; }
+
+    public long RunChangedAtMs { get; set; }
 
     /// <summary>The earliest completion or day boundary still to perform; the due-work job's index.</summary>
     public long NextDueMs { get; set; }
@@ -42,7 +49,14 @@ public sealed class User
     public UserSettings ReadSettings() => new(
         DateTimeZoneProviders.Tzdb[TimeZone], UserSettings.ParseResetTime(ResetTime), UserSettings.ParseWeekStart(WeekStart), SingleRunning);
 
-    public UserClock ReadClock() => new() { Settings = ReadSettings(), Day = LocalDate.FromDateOnly(Day), DayEndMs = DayEndMs };
+    public UserClock ReadClock() => new()
+    {
+        Settings = ReadSettings(),
+        Day = LocalDate.FromDateOnly(Day),
+        DayStartMs = DayStartMs,
+        DayEndMs = DayEndMs,
+        SettingsChangedAtMs = SettingsChangedAtMs,
+    };
 
     public void StoreClock(UserClock clock)
     {
@@ -51,7 +65,9 @@ public sealed class User
         WeekStart = clock.Settings.WeekStartText;
         SingleRunning = clock.Settings.SingleRunning;
         Day = clock.Day.ToDateOnly();
+        DayStartMs = clock.DayStartMs;
         DayEndMs = clock.DayEndMs;
+        SettingsChangedAtMs = clock.SettingsChangedAtMs;
     }
 }
 
@@ -88,15 +104,26 @@ public sealed class TaskDailyTime
 }
 
 /// <summary>
-/// The first response to a POST /sessions carrying an Idempotency-Key; once expired
-/// (<see cref="IdempotencyOptions.Retention"/>) the key is new again and the row is reused or pruned.
+/// The first result of a session command carrying an idempotency key (the Idempotency-Key header, or a /sync
+/// operation's key); once expired (<see cref="IdempotencyOptions.Retention"/>) the key is new again and the row is
+/// reused or pruned.
 /// </summary>
 public sealed class IdempotentRequest
 {
+    /// <summary>"create", "resetAll", or the kind and the session's id ("pause 7").</summary>
+    public const int MaxOperationLength = 32;
+
     public required string UserId { get; init; }
     public required string Key { get; init; }
+
+    /// <summary>What the key was first used for: a replay must name the same operation and send the same content.</summary>
+    public string Operation { get; set; } = "";
+
     public string BodyHash { get; set; } = "";
-    public long SessionId { get; set; }
+    public int Status { get; set; }
+
+    /// <summary>The rest of the result (its session, list or problem, and the instant it applied at) as JSON.</summary>
     public string ResponseJson { get; set; } = "";
+
     public long CreatedAtMs { get; set; }
 }

@@ -69,6 +69,7 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
             request.ToTable("IdempotentRequests");
             request.HasKey(r => new { r.UserId, r.Key });
             request.Property(r => r.Key).HasMaxLength(StoredText.IdempotencyKeyMaxLength);
+            request.Property(r => r.Operation).HasMaxLength(IdempotentRequest.MaxOperationLength);
             request.HasIndex(r => r.CreatedAtMs);
             request.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         });

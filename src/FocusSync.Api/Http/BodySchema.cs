@@ -19,6 +19,28 @@ public sealed class TextAttribute(string rule) : Attribute
         ?? throw new ArgumentException($"{nameof(StoredText)} has no text rule named {rule}.", nameof(rule));
 }
 
+/// <summary>A request of this record may send no body at all, which means an empty object.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class OptionalBodyAttribute : Attribute;
+
+/// <summary>A check that says in words what it accepts: the field's description in the API, and its error.</summary>
+public interface IDescribedCheck
+{
+    string Description { get; }
+}
+
+/// <summary>An idempotency key in a body: the rule of the Idempotency-Key header (<see cref="StoredText.IsValidIdempotencyKey"/>).</summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class IdempotencyKeyAttribute : ValidationAttribute, IDescribedCheck
+{
+    public string Description => StoredText.IdempotencyKeyDescription;
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is string key && !StoredText.IsValidIdempotencyKey(key)
+            ? new ValidationResult($"'{validationContext.MemberName}' must be {Description}.")
+            : ValidationResult.Success;
+}
+
 /// <summary>A field whose null means something (clear the value): <see cref="IsSet"/> is false when the body leaves it out.</summary>
 public readonly record struct Optional<T>(T Value)
 {
@@ -28,11 +50,13 @@ public readonly record struct Optional<T>(T Value)
 /// <summary>
 /// What a request record accepts, read once from its constructor's parameters: each one is a field, named in
 /// camelCase, with its limits in attributes — <see cref="RequiredAttribute"/>, <see cref="TextAttribute"/> or
-/// <see cref="LengthAttribute"/> on text, <see cref="RangeAttribute"/> on numbers, any other validation attribute,
-/// <see cref="DisallowNullAttribute"/> where a field may be left out but not set to null, and a
-/// <see cref="DescriptionAttribute"/> where the limits alone do not say what the field holds. A record that is an
-/// <see cref="IValidatableObject"/> adds its rules across fields. The same schema reads bodies, words their errors
-/// and describes the record in the OpenAPI document.
+/// <see cref="LengthAttribute"/> on text, <see cref="RangeAttribute"/> on numbers, <see cref="LengthAttribute"/> on a
+/// list of records (each read by its own schema, its errors named <c>list[i].field</c>), any other validation
+/// attribute, <see cref="DisallowNullAttribute"/> where a field may be left out but not set to null, and a
+/// <see cref="DescriptionAttribute"/> where the limits alone do not say what the field holds. A field may also be a
+/// <see cref="JsonObject"/>, which the record's rules read. A record that is an <see cref="IValidatableObject"/> adds
+/// its rules across fields. The same schema reads bodies, words their errors and describes the record in the
+/// OpenAPI document.
 /// </summary>
 public sealed class BodySchema
 {
@@ -48,7 +72,11 @@ public sealed class BodySchema
             : throw new InvalidOperationException($"{type.Name} must have one public constructor, whose parameters are its fields.");
         _fields = [.. _constructor.GetParameters().Select(p => new BodyField(type, p))];
         _allowed = string.Join(", ", _fields.Select(f => f.Name));
+        BodyOptional = type.IsDefined(typeof(OptionalBodyAttribute));
     }
+
+    /// <summary>Whether a request may send no body at all (<see cref="OptionalBodyAttribute"/>).</summary>
+    public bool BodyOptional { get; }
 
     /// <summary>The fields in words, one sentence each, for the API description.</summary>
     public string Description => string.Join(" ", _fields.Select(f => $"'{f.Name}': {f.Description}."));
@@ -90,7 +118,9 @@ public sealed class BodySchema
         schema.AdditionalPropertiesAllowed = false;
         schema.AdditionalProperties = null;
         schema.Required = _fields.Where(f => f.IsRequired).Select(f => f.Name).ToHashSet();
-        schema.Properties = _fields.ToDictionary(f => f.Name, f => (IOpenApiSchema)f.Schema());
+        var generated = schema.Properties;
+        schema.Properties = _fields.ToDictionary(
+            f => f.Name, f => (IOpenApiSchema)f.Schema(generated is not null && generated.TryGetValue(f.Name, out var made) ? made : null));
     }
 
     private sealed class BodyField
@@ -101,6 +131,8 @@ public sealed class BodySchema
         private readonly bool _disallowsNull;
         private readonly TextRule? _text;
         private readonly (long Min, long Max)? _range;
+        private readonly BodySchema? _items;
+        private readonly (int Min, int Max)? _count;
         private readonly ValidationAttribute[] _checks;
         private readonly string? _description;
 
@@ -113,24 +145,31 @@ public sealed class BodySchema
             _type = Nullable.GetUnderlyingType(valueType) ?? valueType;
             IsRequired = parameter.IsDefined(typeof(RequiredAttribute));
             _disallowsNull = parameter.IsDefined(typeof(DisallowNullAttribute));
+            var length = parameter.GetCustomAttribute<LengthAttribute>();
+            _items = _type.IsGenericType && _type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
+                ? Of(_type.GetGenericArguments()[0])
+                : null;
+            _count = _items is not null && length is not null ? (length.MinimumLength, length.MaximumLength) : null;
             _text = parameter.GetCustomAttribute<TextAttribute>()?.Rule
-                ?? (parameter.GetCustomAttribute<LengthAttribute>() is { } length
+                ?? (_items is null && length is not null
                     ? new TextRule(length.MinimumLength, length.MaximumLength) { UnitsPerCharacter = 1 }
                     : null);
             _range = parameter.GetCustomAttribute<RangeAttribute>() is { } range
                 ? (Convert.ToInt64(range.Minimum, CultureInfo.InvariantCulture), Convert.ToInt64(range.Maximum, CultureInfo.InvariantCulture))
                 : null;
-            _description = parameter.GetCustomAttribute<DescriptionAttribute>()?.Description;
             _checks = [.. parameter.GetCustomAttributes<ValidationAttribute>()
                 .Where(a => a is not (RequiredAttribute or LengthAttribute or RangeAttribute))];
+            _description = parameter.GetCustomAttribute<DescriptionAttribute>()?.Description
+                ?? _checks.OfType<IDescribedCheck>().FirstOrDefault()?.Description;
 
-            // Every field is bounded: text by a length, a 32-bit number by a range that the column holds.
+            // Every field is bounded: text by a length, a 32-bit number by a range that the column holds, a list by a count.
             var problem = _type switch
             {
                 _ when _type == typeof(string) => _text is null ? "needs [Text] or [Length]" : null,
                 _ when _type == typeof(int) => _range is null ? "needs [Range]" : null,
-                _ when _type == typeof(long) || _type == typeof(bool) => null,
-                _ => "must be text, a whole number or a boolean",
+                _ when _items is not null => _count is null ? "needs [Length]" : null,
+                _ when _type == typeof(long) || _type == typeof(bool) || _type == typeof(JsonObject) => null,
+                _ => "must be text, a whole number, a boolean, an object or a list of records",
             };
             if (problem is not null)
             {
@@ -150,6 +189,8 @@ public sealed class BodySchema
                 var description = _description is not null ? _description
                     : _type == typeof(string) ? _text!.Description
                     : _type == typeof(bool) ? "true or false"
+                    : _type == typeof(JsonObject) ? "an object"
+                    : _count is (var least, var most) ? $"a list of {least} to {most} objects"
                     : _range is (var min, var max) ? $"a whole number from {min} to {max}"
                     : "a whole number";
                 var allowed = _checks.OfType<AllowedValuesAttribute>().FirstOrDefault();
@@ -180,11 +221,25 @@ public sealed class BodySchema
             return value is null ? Unset() : _isOptional ? Activator.CreateInstance(_parameterType, value) : value;
         }
 
-        public OpenApiSchema Schema()
+        /// <summary>The field's schema; a list keeps the one generated for it, whose items refer to the record's own schema.</summary>
+        public OpenApiSchema Schema(IOpenApiSchema? generated)
         {
-            var schema = new OpenApiSchema { Description = Description };
             var nullable = NullAllowed ? JsonSchemaType.Null : 0;
-            if (_type == typeof(string))
+            if (_count is (var least, var most) && generated is OpenApiSchema list)
+            {
+                list.Type = JsonSchemaType.Array | nullable;
+                list.MinItems = least;
+                list.MaxItems = most;
+                list.Description = Description;
+                return list;
+            }
+
+            var schema = new OpenApiSchema { Description = Description };
+            if (_type == typeof(JsonObject))
+            {
+                schema.Type = JsonSchemaType.Object | nullable;
+            }
+            else if (_type == typeof(string))
             {
                 schema.Type = JsonSchemaType.String | nullable;
                 schema.MinLength = _text!.MinLength > 0 ? _text.MinLength : null;
@@ -219,7 +274,16 @@ public sealed class BodySchema
         {
             var value = node as JsonValue;
             object? read;
-            if (_type == typeof(string))
+            if (_items is not null)
+            {
+                return ReadList(node, body);
+            }
+
+            if (_type == typeof(JsonObject))
+            {
+                read = node as JsonObject ?? Fail(body, $"'{Name}' must be an object.");
+            }
+            else if (_type == typeof(string))
             {
                 read = value is not null && value.TryGetValue<string>(out var text)
                     ? _text!.Problem(Name, text) is { } problem ? Fail(body, problem) : text
@@ -243,6 +307,44 @@ public sealed class BodySchema
             }
 
             return read is null ? null : Check(read, body);
+        }
+
+        /// <summary>The list's records, each read by its own schema; an error inside one is named after its place in the list.</summary>
+        private Array? ReadList(JsonNode node, JsonFields body)
+        {
+            var (least, most) = _count!.Value;
+            if (node is not JsonArray array)
+            {
+                return (Array?)Fail(body, $"'{Name}' must be a list.");
+            }
+
+            if (array.Count < least || array.Count > most)
+            {
+                return (Array?)Fail(body, $"'{Name}' holds {array.Count} items; it must hold {least} to {most}.");
+            }
+
+            var records = Array.CreateInstance(_type.GetGenericArguments()[0], array.Count);
+            for (var i = 0; i < array.Count; i++)
+            {
+                var place = $"{Name}[{i}]";
+                if (array[i] is not JsonObject item)
+                {
+                    body.Fail(place, $"'{place}' must be an object.");
+                    continue;
+                }
+
+                var fields = JsonFields.Of(item);
+                records.SetValue(_items!.Read(fields), i);
+                foreach (var (field, messages) in fields.Errors)
+                {
+                    foreach (var message in messages)
+                    {
+                        body.Fail($"{place}.{field}", message);
+                    }
+                }
+            }
+
+            return body.IsValid ? records : null;
         }
 
         private object? Check(object value, JsonFields body)

@@ -38,16 +38,20 @@ public sealed class JsonBody<T> : IBindableFromHttpContext<JsonBody<T>>, IEndpoi
     [SuppressMessage("Design", "CA1000", Justification = "Minimal APIs call the binding interfaces' static members.")]
     public static async ValueTask<JsonBody<T>?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
-        var (fields, errors) = await JsonFields.ReadAsync(context.Request, context.RequestAborted);
-        return fields is null
-            ? new JsonBody<T>(null, null, errors!)
-            : new JsonBody<T>((T?)BodySchema.Of(typeof(T)).Read(fields), fields, fields.Errors);
+        var schema = BodySchema.Of(typeof(T));
+        var (fields, errors) = await JsonFields.ReadAsync(context.Request, schema.BodyOptional, context.RequestAborted);
+        return fields is null ? new JsonBody<T>(null, null, errors!) : Read(fields);
     }
+
+    /// <summary>Reads fields that did not come as the request's body: an object inside one, or query parameters.</summary>
+    [SuppressMessage("Design", "CA1000", Justification = "Read alike from a body, an object inside one, or a query.")]
+    public static JsonBody<T> Read(JsonFields fields) =>
+        new((T?)BodySchema.Of(typeof(T)).Read(fields), fields, fields.Errors);
 
     [SuppressMessage("Design", "CA1000", Justification = "Minimal APIs call the binding interfaces' static members.")]
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
     {
-        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T)));
+        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T), BodySchema.Of(typeof(T)).BodyOptional));
         builder.Metadata.Add(new EndpointDescriptionAttribute(BodySchema.Of(typeof(T)).Description));
     }
 }

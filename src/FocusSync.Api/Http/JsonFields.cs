@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -22,12 +24,58 @@ public sealed class JsonFields
     /// <summary>The body with its keys in ordinal order at every level: equal for bodies that differ only in key order or whitespace.</summary>
     public string Canonical => Sorted(_body)!.ToJsonString();
 
-    public static async Task<(JsonFields? Fields, Dictionary<string, string[]>? Errors)> ReadAsync(
-        HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>An object inside a body already read, such as one item of a list.</summary>
+    public static JsonFields Of(JsonObject body) => new(body);
+
+    /// <summary>
+    /// Query parameters as the fields of a body: a whole number as a number, anything else as text (which a
+    /// number field then refuses, naming it); a parameter given twice is refused.
+    /// </summary>
+    public static JsonFields FromQuery(IQueryCollection query)
     {
+        var body = new JsonObject();
+        var twice = new List<string>();
+        foreach (var (name, values) in query)
+        {
+            if (values.Count > 1)
+            {
+                twice.Add(name);
+                continue;
+            }
+
+            var text = values.ToString();
+            body[name] = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+                ? JsonValue.Create(number)
+                : JsonValue.Create(text);
+        }
+
+        var fields = new JsonFields(body);
+        twice.ForEach(name => fields.Fail(name, $"'{Problems.FieldName(name)}' is given more than once."));
+        return fields;
+    }
+
+    /// <summary>
+    /// Reads the body as a JSON object. With <paramref name="mayBeEmpty"/>, a request that sends no body at all
+    /// reads as an empty object.
+    /// </summary>
+    public static async Task<(JsonFields? Fields, Dictionary<string, string[]>? Errors)> ReadAsync(
+        HttpRequest request, bool mayBeEmpty, CancellationToken cancellationToken)
+    {
+        var stream = request.Body;
+        if (mayBeEmpty)
+        {
+            if (request.ContentLength == 0 || await NothingToReadAsync(request.BodyReader, cancellationToken))
+            {
+                return (new JsonFields(new JsonObject()), null);
+            }
+
+            // The reader holds what it looked at: the body is read on through it.
+            stream = request.BodyReader.AsStream();
+        }
+
         try
         {
-            var node = await JsonNode.ParseAsync(request.Body, NodeOptions, DocumentOptions, cancellationToken);
+            var node = await JsonNode.ParseAsync(stream, NodeOptions, DocumentOptions, cancellationToken);
             if (node is not JsonObject body)
             {
                 return (null, new() { ["body"] = ["The body must be a JSON object."] });
@@ -44,6 +92,14 @@ public sealed class JsonFields
             // Thrown while parsing when a field name must be decoded (to find duplicates) and cannot be.
             return (null, new() { ["body"] = ["A field name is not valid Unicode."] });
         }
+    }
+
+    /// <summary>Whether a body of no declared length ends before its first byte; what was read stays to be read again.</summary>
+    private static async Task<bool> NothingToReadAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        var read = await reader.ReadAsync(cancellationToken);
+        reader.AdvanceTo(read.Buffer.Start);
+        return read.IsCompleted && read.Buffer.IsEmpty;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -63,6 +64,38 @@ public static class RateLimits
         return app;
     }
 
+    /// <summary>
+    /// Takes <paramref name="permits"/> more permits from the caller's bucket for a request that does the work of
+    /// several (a batch counts its operations, its request's own permit being the first), at most what a full bucket
+    /// holds, all or none, before any of the work starts: a batch is never cut in the middle. Null when taken;
+    /// otherwise the 429 to answer, its Retry-After set.
+    /// </summary>
+    public static ProblemHttpResult? TakeMore(HttpContext context, int permits)
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var more = Math.Min(permits, limits.Burst - 1);
+        if (more <= 0)
+        {
+            return null;
+        }
+
+        var limiter = context.RequestServices.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter!;
+        using var lease = limiter.AttemptAcquire(context, more);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        var seconds = RetryAfterSeconds(lease);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            title: "Rate limit reached",
+            detail: $"This batch counts as {more + 1} requests, more than your rate limit leaves now: the limit is "
+                + $"{limits.PermitsPerSecond} per second with bursts of up to {limits.Burst} (RateLimits). Nothing was applied. "
+                + $"Retry after {seconds} s.",
+            statusCode: StatusCodes.Status429TooManyRequests);
+    }
+
     internal static string PartitionKey(HttpContext context) =>
         context.User.Identity is { IsAuthenticated: true, Name: { } uid }
             ? "user:" + uid
@@ -80,6 +113,12 @@ public static class RateLimits
     private static bool IsHealth(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == HealthPolicy;
 
+    private static int RetryAfterSeconds(RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        return Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+    }
+
     private static RateLimitPartition<string> TokenBucket(string key, int permitsPerSecond, int burst) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
@@ -92,8 +131,7 @@ public static class RateLimits
     private static async ValueTask WriteRejectionAsync(OnRejectedContext rejected, RateLimitOptions limits)
     {
         var context = rejected.HttpContext;
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        var seconds = RetryAfterSeconds(rejected.Lease);
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Rate limit reached", IsHealth(context)
             ? $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "

@@ -11,6 +11,12 @@ namespace FocusSync.Api.Realtime;
 /// <summary>The one argument of the client method <c>event</c> (SPEC section 5).</summary>
 public sealed record ChangeEvent([property: JsonConverter(typeof(CamelCaseChangeTypeConverter))] ChangeType Type, long Seq, long ServerTimeMs)
 {
+    /// <summary>
+    /// The instant the change applied at: a countdown's target for <c>complete</c>, the boundary for <c>autoReset</c>,
+    /// the instant a timed action applied at (SPEC section 7), otherwise when the server made it.
+    /// </summary>
+    public long AppliedAtMs { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SessionDto? Session { get; init; }
 
@@ -41,19 +47,16 @@ public sealed record ChangeEvent([property: JsonConverter(typeof(CamelCaseChange
         {
             var (change, seq) = numbered;
             var sessions = change.Sessions.Select(s => SessionDto.From(rows[s.Id], s, nowMs)).ToList();
+            var applied = new ChangeEvent(change.Type, seq, nowMs) { AppliedAtMs = change.AtMs };
             return change.Type switch
             {
-                ChangeType.ResetAll or ChangeType.AutoReset =>
-                    new ChangeEvent(change.Type, seq, nowMs) { Sessions = sessions },
-                ChangeType.DeleteSession =>
-                    new ChangeEvent(change.Type, seq, nowMs) { SessionId = change.Sessions[0].Id },
-                ChangeType.AutoResetTimeChange =>
-                    new ChangeEvent(change.Type, seq, nowMs) { User = UserDto.From(committed) },
+                ChangeType.ResetAll or ChangeType.AutoReset => applied with { Sessions = sessions },
+                ChangeType.DeleteSession => applied with { SessionId = change.Sessions[0].Id },
+                ChangeType.AutoResetTimeChange => applied with { User = UserDto.From(committed) },
                 ChangeType.AddGroup or ChangeType.EditGroup =>
-                    new ChangeEvent(change.Type, seq, nowMs) { Group = GroupDto.From(committed.GroupRow(change.GroupId!.Value)) },
-                ChangeType.DeleteGroup =>
-                    new ChangeEvent(change.Type, seq, nowMs) { GroupId = change.GroupId, Sessions = sessions },
-                _ => new ChangeEvent(change.Type, seq, nowMs) { Session = sessions[0] },
+                    applied with { Group = GroupDto.From(committed.GroupRow(change.GroupId!.Value)) },
+                ChangeType.DeleteGroup => applied with { GroupId = change.GroupId, Sessions = sessions },
+                _ => applied with { Session = sessions[0] },
             };
         })];
     }

@@ -31,6 +31,12 @@ public class SessionTimer
 
     public int Version { get; set; }
 
+    /// <summary>
+    /// The instant its latest change applied at (the change that made <see cref="Version"/>): a timed command on it
+    /// applies no earlier (<see cref="TimerRules.FloorMs(UserTimers, SessionTimer)"/>).
+    /// </summary>
+    public long ChangedAtMs { get; set; }
+
     /// <summary>When the session was deleted: it is gone from lists, and its credited time stays in history.</summary>
     public long? DeletedAtMs { get; set; }
 

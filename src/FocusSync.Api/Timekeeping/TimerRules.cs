@@ -1,7 +1,14 @@
 namespace FocusSync.Api.Timekeeping;
 
 /// <summary>A user's clock and live sessions: the state the timer rules work on.</summary>
-public sealed record UserTimers(UserClock Clock, List<SessionTimer> Sessions);
+public sealed record UserTimers(UserClock Clock, List<SessionTimer> Sessions)
+{
+    /// <summary>When the user last reset all sessions (0: never).</summary>
+    public long ResetAllAtMs { get; set; }
+
+    /// <summary>When any session of the user last started or stopped running (0: never).</summary>
+    public long RunChangedAtMs { get; set; }
+}
 
 /// <summary>
 /// The rules of SPEC section 3, and the decisions about groups and settings that go with them, free of ASP.NET
@@ -36,6 +43,39 @@ public static class TimerRules
             }
         }
     }
+
+    /// <summary>
+    /// The instant a command applies at (SPEC section 7, timed actions): when the person acted, as the client says,
+    /// but never before <paramref name="floorMs"/> (what is committed is never rewritten) nor after now. Without
+    /// <paramref name="atMs"/>, now.
+    /// </summary>
+    public static long AppliedAtMs(long nowMs, long? atMs, long floorMs) => Math.Min(nowMs, Math.Max(atMs ?? nowMs, floorMs));
+
+    /// <summary>
+    /// The floor of a command that acts on no existing session (create): the user-day boundary performed last, the
+    /// last reset-all and the last settings change, with none of which it commutes.
+    /// </summary>
+    public static long FloorMs(UserTimers user) =>
+        Math.Max(user.Clock.DayStartMs, Math.Max(user.Clock.SettingsChangedAtMs, user.ResetAllAtMs));
+
+    /// <summary>The floor of a pause, reset, edit or delete of <paramref name="session"/>: also the session's own last change.</summary>
+    public static long FloorMs(UserTimers user, SessionTimer session) => Math.Max(FloorMs(user), session.ChangedAtMs);
+
+    /// <summary>
+    /// The floor of a start. With <c>singleRunning</c> a start also pauses every other running session, so it follows
+    /// their last changes too, and the last start or stop of any run: an earlier start would have had to stop a run
+    /// that a committed change started later, or one that a committed change (a pause, a completion, a reset)
+    /// already credited up to a later instant.
+    /// </summary>
+    public static long StartFloorMs(UserTimers user, SessionTimer session) =>
+        !user.Clock.Settings.SingleRunning
+            ? FloorMs(user, session)
+            : user.Sessions.Where(s => s is { IsRunning: true, Deleted: false }).Select(s => s.ChangedAtMs)
+                .Append(FloorMs(user, session)).Append(user.RunChangedAtMs).Max();
+
+    /// <summary>The floor of a reset-all: it changes every live session, so it follows each one's last change.</summary>
+    public static long ResetAllFloorMs(UserTimers user) =>
+        user.Sessions.Where(s => !s.Deleted).Select(s => s.ChangedAtMs).Append(FloorMs(user)).Max();
 
     /// <summary>The earliest instant at which something falls due without any command.</summary>
     public static long NextDueMs(UserTimers user) =>
@@ -79,6 +119,7 @@ public static class TimerRules
         session.DailyGoalMinutes = dailyGoalMinutes;
         session.TimeLeftMs = initialDurationSec * 1000L;
         session.Version = 1;
+        session.ChangedAtMs = nowMs;
         user.Sessions.Add(session);
         RecordGoal(user, session, outcome);
         outcome.Changes.Add(new Change(ChangeType.AddSession, nowMs, [session.Snapshot()]));
@@ -111,6 +152,7 @@ public static class TimerRules
         }
 
         session.RunStartedAtMs = nowMs;
+        user.RunChangedAtMs = Math.Max(user.RunChangedAtMs, nowMs);
         Changed(session, ChangeType.Start, nowMs, outcome);
     }
 
@@ -142,7 +184,8 @@ public static class TimerRules
             return;
         }
 
-        changed.ForEach(s => s.Version++);
+        changed.ForEach(s => Touch(s, nowMs));
+        user.ResetAllAtMs = Math.Max(user.ResetAllAtMs, nowMs);
         outcome.Changes.Add(new Change(ChangeType.ResetAll, nowMs, [.. live.Select(s => s.Snapshot())]));
     }
 
@@ -243,7 +286,7 @@ public static class TimerRules
         foreach (var session in ungrouped)
         {
             session.GroupId = null;
-            session.Version++;
+            Touch(session, nowMs);
         }
 
         outcome.Changes.Add(new Change(ChangeType.DeleteGroup, nowMs, [.. ungrouped.Select(s => s.Snapshot())], group.Id));
@@ -263,7 +306,7 @@ public static class TimerRules
         foreach (var session in live)
         {
             ResetTimer(user, session, boundaryMs, outcome);
-            session.Version++;
+            Touch(session, boundaryMs);
         }
 
         user.Sessions.ForEach(s => s.FocusMs = 0);
@@ -302,6 +345,7 @@ public static class TimerRules
         session.TimeLeftMs = session.TimeLeftAt(nowMs);
         session.TargetMs = null;
         session.RunStartedAtMs = null;
+        user.RunChangedAtMs = Math.Max(user.RunChangedAtMs, nowMs);
     }
 
     private static void RecordGoal(UserTimers user, SessionTimer session, Outcome outcome)
@@ -314,8 +358,18 @@ public static class TimerRules
 
     private static void Changed(SessionTimer session, ChangeType type, long atMs, Outcome outcome)
     {
-        session.Version++;
+        Touch(session, atMs);
         outcome.Changes.Add(new Change(type, atMs, [session.Snapshot()]));
+    }
+
+    /// <summary>
+    /// A new version of the session, made at <paramref name="atMs"/>. Instants recorded for floors only move forward:
+    /// instances' clocks may disagree by a few milliseconds.
+    /// </summary>
+    private static void Touch(SessionTimer session, long atMs)
+    {
+        session.Version++;
+        session.ChangedAtMs = Math.Max(session.ChangedAtMs, atMs);
     }
 }
 

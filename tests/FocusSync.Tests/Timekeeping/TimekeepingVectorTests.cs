@@ -20,7 +20,19 @@ public sealed class TimekeepingVectorTests
 
     [Theory]
     [MemberData(nameof(VectorNames))]
-    public void ReplayingTheCaseGivesTheExpectedStateAndCredits(string name)
+    public void ReplayingTheCaseGivesTheExpectedStateAndCredits(string name) => Replay(name, late: false);
+
+    /// <summary>
+    /// Each step as a timed action (SPEC section 7) that a client queued at its instant and delivered only at the next
+    /// step's (a settings change, which takes no <c>at</c>, at its own): nothing committed in between comes after the
+    /// step's instant, so each applies exactly then, and the case ends as the vector says.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VectorNames))]
+    public void ReplayingTheCaseAsActionsDeliveredLateAppliesEachAtItsInstantWithTheSameStateAndCredits(string name) =>
+        Replay(name, late: true);
+
+    private static void Replay(string name, bool late)
     {
         var vector = Vectors.Single(v => (string)v!["name"]! == name)!;
         var steps = vector["steps"]!.AsArray();
@@ -38,13 +50,26 @@ public sealed class TimekeepingVectorTests
             []);
         var keys = new Dictionary<string, SessionTimer>();
 
-        foreach (var step in steps)
+        var end = Ms(vector["end"]!);
+        for (var i = 0; i < steps.Count; i++)
         {
-            var now = Ms(step!["at"]!);
+            var step = steps[i]!;
+            var at = Ms(step["at"]!);
+            var action = (string)step["do"]!;
+            var deliveredMs = late && action != "settings" ? (i + 1 < steps.Count ? Ms(steps[i + 1]!["at"]!) : end) : at;
             var outcome = new Outcome();
-            TimerRules.CatchUp(user, now, outcome);
             var session = step["session"] is { } key && keys.TryGetValue((string)key!, out var found) ? found : null;
-            switch ((string)step["do"]!)
+            var floorMs = action switch
+            {
+                "create" or "settings" => TimerRules.FloorMs(user),
+                "start" => TimerRules.StartFloorMs(user, session!),
+                "resetAll" => TimerRules.ResetAllFloorMs(user),
+                _ => TimerRules.FloorMs(user, session!),
+            };
+            var now = TimerRules.AppliedAtMs(deliveredMs, at, floorMs);
+            Assert.True(now == at, $"step {i} ({action}) applied at {now}, not at its instant {at}");
+            TimerRules.CatchUp(user, now, outcome);
+            switch (action)
             {
                 case "create":
                     var noGoal = (bool?)step["noGoal"] ?? false;
@@ -88,10 +113,10 @@ public sealed class TimekeepingVectorTests
                     throw new InvalidOperationException($"unknown step {step["do"]}");
             }
 
+            TimerRules.CatchUp(user, deliveredMs, outcome);
             book.Add(outcome);
         }
 
-        var end = Ms(vector["end"]!);
         var last = new Outcome();
         TimerRules.CatchUp(user, end, last);
         book.Add(last);

@@ -18,62 +18,31 @@ public sealed class TimerPropertyTests
 
     [Property(MaxTest = MaxTest)]
     public Property CreditedTimeEqualsTheTimeEachSessionReallyRan() =>
-        Prop.ForAll(Scenarios.Arbitrary, scenario =>
-        {
-            var run = Replay(scenario);
-            foreach (var (id, model) in run.Model.Sessions)
-            {
-                var timer = run.Timers[id];
-                var credited = run.Credits.Where(c => c.SessionId == id).Sum(c => c.Ms);
-                var runningNow = timer.RunStartedAtMs is { } started ? run.EndMs - started : 0;
-                var reallyRan = model.Runs.Sum(r => r.To - r.From) + (model.From is { } from ? run.EndMs - from : 0);
-                Assert.True(credited + runningNow == reallyRan, $"session {id}: credited {credited} + running {runningNow} != ran {reallyRan}");
-
-                // One credit per run, in order: nothing counted twice, nothing lost.
-                Assert.Equal(
-                    model.Runs.Where(r => r.To > r.From).Select(r => r.To - r.From),
-                    run.Credits.Where(c => c.SessionId == id && c.Ms > 0).Select(c => c.Ms));
-
-                // The runs read back from the change stream are the same runs.
-                Assert.Equal(
-                    model.Runs.Where(r => r.To > r.From).Select(r => (r.From, r.To)),
-                    run.RunsFromChanges.GetValueOrDefault(id, []).Where(r => r.To > r.From));
-
-                for (var i = 1; i < model.Runs.Count; i++)
-                {
-                    Assert.True(model.Runs[i].From >= model.Runs[i - 1].To, $"session {id}: runs overlap");
-                }
-            }
-        });
+        Prop.ForAll(Scenarios.Arbitrary, scenario => CheckCreditsEqualRuns(Replay(scenario)));
 
     [Property(MaxTest = MaxTest)]
     public Property EveryCreditLandsOnTheUserDayInForceWhenTheRunBegan() =>
-        Prop.ForAll(Scenarios.Arbitrary, scenario =>
-        {
-            var run = Replay(scenario);
-            foreach (var (id, model) in run.Model.Sessions)
-            {
-                var runs = model.Runs.Where(r => r.To > r.From).ToList();
-                var credits = run.Credits.Where(c => c.SessionId == id && c.Ms > 0).ToList();
-                Assert.Equal(runs.Count, credits.Count);
-                for (var i = 0; i < runs.Count; i++)
-                {
-                    var (from, to, modelDay) = runs[i];
-                    Assert.True(modelDay == credits[i].Day, $"session {id}: run [{from}, {to}) credited to {credits[i].Day}, in force {modelDay}");
-                    if (!scenario.ChangesSettings)
-                    {
-                        // Settings never changed: the day is plain NodaTime, reset(D) <= from < to <= reset(D + 1).
-                        var day = RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, from);
-                        Assert.True(day == credits[i].Day, $"session {id}: run from {from} credited to {credits[i].Day}, NodaTime says {day}");
-                        Assert.True(to <= RefDays.ResetMs(scenario.TimeZone, scenario.ResetTime, day.PlusDays(1)), $"session {id}: run [{from}, {to}) crosses the end of {day}");
-                    }
-                }
-            }
+        Prop.ForAll(Scenarios.Arbitrary, scenario => CheckCreditDays(scenario, Replay(scenario)));
 
-            if (!scenario.ChangesSettings)
-            {
-                Assert.Equal(RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, run.EndMs), run.User.Clock.Day);
-            }
+    /// <summary>
+    /// Two devices, one offline for a stretch (which may cross user-day boundaries) whose actions arrive when it is
+    /// back, each timed with the instant the person acted (SPEC section 7): the credits still equal the runs to the
+    /// millisecond, and each action applied no earlier than any change it depends on.
+    /// </summary>
+    [Property(MaxTest = MaxTest)]
+    public Property WithAnOfflineDevicesTimedActionsCreditedTimeEqualsTheTimeEachSessionReallyRan() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario => CheckCreditsEqualRuns(Replay(scenario, timed: true)));
+
+    [Property(MaxTest = MaxTest)]
+    public Property WithAnOfflineDevicesTimedActionsEveryCreditLandsOnTheUserDayInForceWhenTheRunBegan() =>
+        Prop.ForAll(Scenarios.Arbitrary, scenario => CheckCreditDays(scenario, Replay(scenario, timed: true)));
+
+    [Property(MaxTest = MaxTest)]
+    public Property WithAnOfflineDevicesTimedActionsAndSingleRunningNoTwoSessionsRunAtOnce() =>
+        Prop.ForAll(Scenarios.Arbitrary.Filter(s => s.SingleRunning), scenario =>
+        {
+            Replay(scenario, timed: true, afterEachStep: user =>
+                Assert.True(user.Sessions.Count(s => s is { IsRunning: true, Deleted: false }) <= 1, "two sessions running"));
         });
 
     [Property(MaxTest = MaxTest)]
@@ -99,6 +68,60 @@ public sealed class TimerPropertyTests
             Replay(scenario);
         });
 
+    private static void CheckCreditsEqualRuns(Replayed run)
+    {
+        foreach (var (id, model) in run.Model.Sessions)
+        {
+            var timer = run.Timers[id];
+            var credited = run.Credits.Where(c => c.SessionId == id).Sum(c => c.Ms);
+            var runningNow = timer.RunStartedAtMs is { } started ? run.EndMs - started : 0;
+            var reallyRan = model.Runs.Sum(r => r.To - r.From) + (model.From is { } from ? run.EndMs - from : 0);
+            Assert.True(credited + runningNow == reallyRan, $"session {id}: credited {credited} + running {runningNow} != ran {reallyRan}");
+
+            // One credit per run, in order: nothing counted twice, nothing lost.
+            Assert.Equal(
+                model.Runs.Where(r => r.To > r.From).Select(r => r.To - r.From),
+                run.Credits.Where(c => c.SessionId == id && c.Ms > 0).Select(c => c.Ms));
+
+            // The runs read back from the change stream are the same runs.
+            Assert.Equal(
+                model.Runs.Where(r => r.To > r.From).Select(r => (r.From, r.To)),
+                run.RunsFromChanges.GetValueOrDefault(id, []).Where(r => r.To > r.From));
+
+            for (var i = 1; i < model.Runs.Count; i++)
+            {
+                Assert.True(model.Runs[i].From >= model.Runs[i - 1].To, $"session {id}: runs overlap");
+            }
+        }
+    }
+
+    private static void CheckCreditDays(Scenario scenario, Replayed run)
+    {
+        foreach (var (id, model) in run.Model.Sessions)
+        {
+            var runs = model.Runs.Where(r => r.To > r.From).ToList();
+            var credits = run.Credits.Where(c => c.SessionId == id && c.Ms > 0).ToList();
+            Assert.Equal(runs.Count, credits.Count);
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var (from, to, modelDay) = runs[i];
+                Assert.True(modelDay == credits[i].Day, $"session {id}: run [{from}, {to}) credited to {credits[i].Day}, in force {modelDay}");
+                if (!scenario.ChangesSettings)
+                {
+                    // Settings never changed: the day is plain NodaTime, reset(D) <= from < to <= reset(D + 1).
+                    var day = RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, from);
+                    Assert.True(day == credits[i].Day, $"session {id}: run from {from} credited to {credits[i].Day}, NodaTime says {day}");
+                    Assert.True(to <= RefDays.ResetMs(scenario.TimeZone, scenario.ResetTime, day.PlusDays(1)), $"session {id}: run [{from}, {to}) crosses the end of {day}");
+                }
+            }
+        }
+
+        if (!scenario.ChangesSettings)
+        {
+            Assert.Equal(RefDays.DayOf(scenario.TimeZone, scenario.ResetTime, run.EndMs), run.User.Clock.Day);
+        }
+    }
+
     // ---- replaying a scenario through the rules and the model side by side ----
 
     private sealed record Replayed(
@@ -110,7 +133,12 @@ public sealed class TimerPropertyTests
         long EndMs,
         int Repeats);
 
-    private static Replayed Replay(Scenario scenario, bool repeatEveryCommand = false, Action<UserTimers>? afterEachStep = null)
+    /// <summary>
+    /// Replays the steps through the rules and the model. <paramref name="timed"/>: the phone's steps in the offline
+    /// stretch arrive together when it is back, each applied as a timed action at the instant it was taken.
+    /// </summary>
+    private static Replayed Replay(
+        Scenario scenario, bool repeatEveryCommand = false, Action<UserTimers>? afterEachStep = null, bool timed = false)
     {
         var zone = DateTimeZoneProviders.Tzdb[scenario.TimeZone];
         var user = new UserTimers(UserClock.Create(TimerTestKit.Settings(zone, scenario.ResetTime, scenario.SingleRunning), scenario.StartMs), []);
@@ -118,24 +146,30 @@ public sealed class TimerPropertyTests
         var timers = new Dictionary<long, SessionTimer>();
         var credits = new List<Credit>();
         var changes = new List<Change>();
-        var now = scenario.StartMs;
         var repeats = 0;
 
-        foreach (var step in scenario.Steps)
+        foreach (var (step, actedMs, now) in scenario.Deliveries(timed))
         {
-            now += step.GapMs;
             var outcome = new Outcome();
+            var command = Resolve(step, model, timers, user);
+            var appliedMs = now;
+            if (timed && command is { Kind: not Op.Settings })
+            {
+                appliedMs = TimerRules.AppliedAtMs(now, actedMs, command.FloorMs(user, timers));
+                CheckTimedInstant(scenario, user, command, changes, actedMs, now, appliedMs);
+            }
+
+            TimerRules.CatchUp(user, appliedMs, outcome);
+            model.AdvanceTo(appliedMs);
+            command?.Apply(user, timers, model, appliedMs, outcome);
             TimerRules.CatchUp(user, now, outcome);
             model.AdvanceTo(now);
-
-            var command = Resolve(step, model, timers, user);
-            command?.Apply(user, timers, model, now, outcome);
             credits.AddRange(outcome.Credits);
             changes.AddRange(outcome.Changes);
             CheckAgainstModel(user, timers, model, now, step);
             afterEachStep?.Invoke(user);
 
-            if (command is { Repeatable: true } && (repeatEveryCommand || step.Repeat))
+            if (!timed && command is { Repeatable: true } && (repeatEveryCommand || step.Repeat))
             {
                 repeats++;
                 var before = TimerTestKit.Describe(user);
@@ -154,7 +188,7 @@ public sealed class TimerPropertyTests
             }
         }
 
-        var end = now + scenario.TailMs;
+        var end = scenario.EndMs;
         var last = new Outcome();
         TimerRules.CatchUp(user, end, last);
         model.AdvanceTo(end);
@@ -165,6 +199,38 @@ public sealed class TimerPropertyTests
 
         Assert.DoesNotContain(credits, c => c.Ms < 0);
         return new Replayed(user, model, timers, credits, RunsFromChanges(changes), end, repeats);
+    }
+
+    /// <summary>
+    /// What the instant a timed action applied at must be, read from the change stream alone: never after now, never
+    /// before a change it depends on (of a session it changes, a boundary, a reset-all, a settings change, and for a
+    /// start with singleRunning any start, pause or completion), and exactly the instant acted at when that follows
+    /// every change so far.
+    /// </summary>
+    private static void CheckTimedInstant(
+        Scenario scenario, UserTimers user, Command command, List<Change> changes, long actedMs, long now, long appliedMs)
+    {
+        long Latest(Func<Change, bool> which) => changes.Where(which).Select(c => c.AtMs).DefaultIfEmpty(scenario.StartMs).Max();
+        bool Changes(Change change, long id) => change.Sessions.Any(s => s.Id == id);
+
+        var live = user.Sessions.Where(s => !s.Deleted).Select(s => s.Id).ToList();
+        var dependsOn = Latest(c => c.Type is ChangeType.AutoReset or ChangeType.ResetAll or ChangeType.AutoResetTimeChange);
+        dependsOn = command switch
+        {
+            { SessionId: { } id, Kind: Op.Start } when user.Clock.Settings.SingleRunning => Math.Max(dependsOn, Latest(c =>
+                Changes(c, id) || c.Type is ChangeType.Start or ChangeType.Pause or ChangeType.Complete)),
+            { SessionId: { } id } => Math.Max(dependsOn, Latest(c => Changes(c, id))),
+            { Kind: Op.ResetAll } => Math.Max(dependsOn, Latest(c => live.Any(id => Changes(c, id)))),
+            _ => dependsOn,
+        };
+
+        var what = $"{command} acted at {actedMs}, delivered at {now}, applied at {appliedMs}";
+        Assert.True(appliedMs <= now, $"{what}: after now");
+        Assert.True(appliedMs >= Math.Min(now, dependsOn), $"{what}: before a change at {dependsOn} it depends on");
+        if (actedMs >= Latest(_ => true))
+        {
+            Assert.True(appliedMs == actedMs, $"{what}: moved although nothing committed after it");
+        }
     }
 
     private static void CheckAgainstModel(UserTimers user, Dictionary<long, SessionTimer> timers, RefModel model, long now, Step? step)
@@ -211,23 +277,59 @@ public sealed class TimerPropertyTests
 
     internal enum Op { CreateCountdown, CreateGoalless, Start, Pause, Reset, ResetAll, Delete, EditGoal, EditDuration, Settings }
 
-    internal sealed record Step(long GapMs, Op Op, int Pick, int Arg, int Arg2, bool Repeat)
+    /// <summary>A step, taken on the phone or on the laptop.</summary>
+    internal sealed record Step(long GapMs, Op Op, int Pick, int Arg, int Arg2, bool Repeat, bool Phone)
     {
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"+{GapMs}ms {Op}(pick {Pick}, {Arg}, {Arg2}){(Repeat ? " x2" : "")}");
+            string.Create(CultureInfo.InvariantCulture, $"+{GapMs}ms {(Phone ? "phone" : "laptop")} {Op}(pick {Pick}, {Arg}, {Arg2}){(Repeat ? " x2" : "")}");
     }
 
+    /// <summary>The steps, and the stretch of them [<see cref="OfflineFrom"/>, <see cref="OfflineTo"/>) when the phone is offline.</summary>
     internal sealed record Scenario(
-        string TimeZone, LocalTime ResetTime, bool SingleRunning, long StartMs, bool ChangesSettings, Step[] Steps, long TailMs)
+        string TimeZone, LocalTime ResetTime, bool SingleRunning, long StartMs, bool ChangesSettings, Step[] Steps, long TailMs,
+        int OfflineFrom, int OfflineTo)
     {
+        public long EndMs => StartMs + Steps.Sum(s => s.GapMs) + TailMs;
+
+        /// <summary>
+        /// Each step with the instant it was taken and the instant it reaches the server, in the order it does. Timed,
+        /// the phone's steps in the offline stretch reach it together, just before the first step after the stretch
+        /// (or at the end); a settings change, which takes no instant, is made on the laptop.
+        /// </summary>
+        public IEnumerable<(Step Step, long ActedMs, long DeliveredMs)> Deliveries(bool timed)
+        {
+            var acted = new long[Steps.Length];
+            var at = StartMs;
+            for (var i = 0; i < Steps.Length; i++)
+            {
+                acted[i] = at += Steps[i].GapMs;
+            }
+
+            var backMs = OfflineTo < Steps.Length ? acted[OfflineTo] : EndMs;
+            bool Queued(int i) => timed && Steps[i] is { Phone: true, Op: not Op.Settings } && i >= OfflineFrom && i < OfflineTo;
+            return Steps.Select((step, i) => (Step: step, ActedMs: acted[i], DeliveredMs: Queued(i) ? backMs : acted[i], Index: i))
+                .OrderBy(d => d.DeliveredMs).ThenBy(d => d.Index)
+                .Select(d => (d.Step, d.ActedMs, d.DeliveredMs));
+        }
+
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture,
-                $"{TimeZone} reset {ResetTime:HH:mm} single={SingleRunning} from {Instant.FromUnixTimeMilliseconds(StartMs)} tail +{TailMs}ms\n  ")
+                $"{TimeZone} reset {ResetTime:HH:mm} single={SingleRunning} from {Instant.FromUnixTimeMilliseconds(StartMs)} tail +{TailMs}ms"
+                + $" phone offline for steps [{OfflineFrom}, {OfflineTo})\n  ")
             + string.Join("\n  ", Steps.Select(s => s.ToString()));
     }
 
     private sealed record Command(Op Kind, long? SessionId, int Arg, string? Zone, LocalTime? Reset, bool Repeatable)
     {
+        /// <summary>The rules' floor of the command as a timed action.</summary>
+        public long FloorMs(UserTimers user, Dictionary<long, SessionTimer> timers) => Kind switch
+        {
+            Op.CreateCountdown or Op.CreateGoalless => TimerRules.FloorMs(user),
+            Op.Start => TimerRules.StartFloorMs(user, timers[SessionId!.Value]),
+            Op.ResetAll => TimerRules.ResetAllFloorMs(user),
+            _ => TimerRules.FloorMs(user, timers[SessionId!.Value]),
+        };
+
         public void Apply(UserTimers user, Dictionary<long, SessionTimer> timers, RefModel model, long now, Outcome outcome)
         {
             switch (Kind)
@@ -361,7 +463,8 @@ public sealed class TimerPropertyTests
             from arg in Duration
             from arg2 in Gen.Choose(0, 100)
             from repeat in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
-            select new Step(gap, op, pick, arg, arg2, repeat);
+            from phone in Gen.Elements(true, false)
+            select new Step(gap, op, pick, arg, arg2, repeat, phone);
 
         public static readonly Arbitrary<Scenario> Arbitrary = Arb.From(
             from zone in Gen.Elements(Zones)
@@ -374,7 +477,10 @@ public sealed class TimerPropertyTests
             from count in Gen.Choose(0, 40)
             from steps in StepGen(settings).ArrayOf(count)
             from tail in Gap
-            select new Scenario(zone, reset, single, day - 86_400_000L + offset * 1000L + ms, settings, steps, tail));
+            from offlineFrom in Gen.Choose(0, count)
+            from offlineLength in Gen.Choose(0, count)
+            select new Scenario(
+                zone, reset, single, day - 86_400_000L + offset * 1000L + ms, settings, steps, tail, offlineFrom, offlineFrom + offlineLength));
     }
 
     // ---- the reference model ----

@@ -53,6 +53,30 @@ internal sealed class TimerTestKit
         return outcome;
     }
 
+    /// <summary>
+    /// A timed command (SPEC section 7) as the service applies it: caught up to the instant it applies at — when the
+    /// person acted, never before <paramref name="floor"/>'s instant nor after now — decided there, then caught up to now.
+    /// Returns that instant.
+    /// </summary>
+    public long DoAt(long nowMs, long? atMs, Func<UserTimers, long> floor, Action<UserTimers, long, Outcome> command)
+    {
+        var outcome = new Outcome();
+        var appliedMs = TimerRules.AppliedAtMs(nowMs, atMs, floor(User));
+        TimerRules.CatchUp(User, appliedMs, outcome);
+        command(User, appliedMs, outcome);
+        TimerRules.CatchUp(User, nowMs, outcome);
+        Credits.AddRange(outcome.Credits);
+        Changes.AddRange(outcome.Changes);
+        Last = outcome;
+        return appliedMs;
+    }
+
+    public long StartAt(SessionTimer s, long nowMs, long atMs) =>
+        DoAt(nowMs, atMs, u => TimerRules.StartFloorMs(u, s), (u, at, o) => TimerRules.Start(u, s, at, o));
+
+    public long PauseAt(SessionTimer s, long nowMs, long atMs) =>
+        DoAt(nowMs, atMs, u => TimerRules.FloorMs(u, s), (u, at, o) => TimerRules.Pause(u, s, at, o));
+
     public Outcome CatchUp(long nowMs) => Do(nowMs, (_, _) => { });
 
     public SessionTimer Countdown(long nowMs, int durationSec = 1500, int? goalMinutes = 60)

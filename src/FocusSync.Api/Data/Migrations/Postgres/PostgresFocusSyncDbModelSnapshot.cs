@@ -67,12 +67,17 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                     b.Property<long>("CreatedAtMs")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("ResponseJson")
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<long>("SessionId")
-                        .HasColumnType("bigint");
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
 
                     b.HasKey("UserId", "Key");
 
@@ -88,6 +93,9 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ChangedAtMs")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("CreatedAtMs")
                         .HasColumnType("bigint");
@@ -224,6 +232,9 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                     b.Property<long>("DayEndMs")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("DayStartMs")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Email")
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");
@@ -235,13 +246,22 @@ namespace FocusSync.Api.Data.Migrations.Postgres
                     b.Property<long>("NextDueMs")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("ResetAllAtMs")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ResetTime")
                         .IsRequired()
                         .HasMaxLength(5)
                         .HasColumnType("character varying(5)");
 
+                    b.Property<long>("RunChangedAtMs")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Seq")
                         .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("SettingsChangedAtMs")
                         .HasColumnType("bigint");
 
                     b.Property<bool>("SingleRunning")

@@ -60,11 +60,16 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAtMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResponseJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("SessionId")
+                    b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("UserId", "Key");
@@ -78,6 +83,9 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChangedAtMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAtMs")
@@ -213,6 +221,9 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                     b.Property<long>("DayEndMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("DayStartMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Email")
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
@@ -224,13 +235,22 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                     b.Property<long>("NextDueMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("ResetAllAtMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ResetTime")
                         .IsRequired()
                         .HasMaxLength(5)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("RunChangedAtMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Seq")
                         .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SettingsChangedAtMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("SingleRunning")
