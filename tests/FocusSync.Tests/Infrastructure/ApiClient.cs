@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FocusSync.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -220,6 +221,10 @@ public static class ApiClient
 
     public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string url, object body) =>
         client.PatchAsJsonAsync(url, body);
+
+    /// <summary>A change's answer as a read of the session shows it: without the instant the change applied at.</summary>
+    public static string AsRead(this JsonElement session) =>
+        Regex.Replace(session.GetRawText(), ",\"appliedAtMs\":[0-9]+", "", RegexOptions.None, TimeSpan.FromSeconds(1));
 
     public static long Id(this JsonElement json) => json.GetProperty("id").GetInt64();
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Sync;
@@ -13,7 +12,7 @@ namespace FocusSync.Tests.Sync;
 /// </summary>
 public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AStaleDevicesPauseIsA412CarryingTheCurrentSessionAndLeavesTheNewRunRunning(Db db)
     {
@@ -33,7 +32,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(current.GetRawText(), (await laptop.GetSessionAsync(id)).GetRawText());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionOnTheCurrentVersionApplies(Db db)
     {
@@ -47,7 +46,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(("PAUSED", version + 1), (paused.Str("state"), paused.Version()));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task IfMatchOnAnActionIsHonouredLikeABaseVersion(Db db)
     {
@@ -56,15 +55,15 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         var id = await client.CreateSessionIdAsync();
 
         using var stale = new HttpRequestMessage(HttpMethod.Post, $"/sessions/{id}/actions/start") { Headers = { { "If-Match", "\"7\"" } } };
-        var problem = await client.SendAsync(stale).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var problem = await client.SendAsync(stale, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
         using var current = new HttpRequestMessage(HttpMethod.Post, $"/sessions/{id}/actions/start") { Headers = { { "If-Match", "\"1\"" } } };
-        var started = await client.SendAsync(current).ExpectAsync(HttpStatusCode.OK);
+        var started = await client.SendAsync(current, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(1, problem.GetProperty("session").Version());
         Assert.Equal("RUNNING", started.Str("state"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AStaleDeleteIsA412AndTheSessionStays(Db db)
     {
@@ -73,16 +72,16 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         var id = await client.CreateSessionIdAsync();
         await client.ActAsync(id, "start");
 
-        var problem = await client.DeleteAsync($"/sessions/{id}?baseVersion=1").ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var problem = await client.DeleteAsync($"/sessions/{id}?baseVersion=1", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
         using var request = new HttpRequestMessage(HttpMethod.Delete, $"/sessions/{id}") { Headers = { { "If-Match", "\"1\"" } } };
-        await client.SendAsync(request).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
 
         Assert.Equal(2, problem.GetProperty("session").Version());
         Assert.Equal("RUNNING", (await client.GetSessionAsync(id)).Str("state"));
-        await client.DeleteAsync($"/sessions/{id}?baseVersion=2").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/sessions/{id}?baseVersion=2", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AStaleEditIsA412CarryingTheCurrentSession(Db db)
     {
@@ -98,12 +97,12 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
             Content = JsonContent.Create(new { title = "second" }),
             Headers = { { "If-Match", "\"1\"" } },
         };
-        var byHeader = await client.SendAsync(request).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var byHeader = await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
 
         Assert.All(new[] { byBody, byHeader }, p => Assert.Equal(("first", 2), (p.GetProperty("session").Str("title"), p.GetProperty("session").Version())));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task WithoutABaseVersionAnActionOnAChangedSessionAppliesAsAlways(Db db)
     {
@@ -117,7 +116,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal((1, 1), (paused.Version(), again.Version()));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionWithABodyOfNoBytesAtAllIsAnActionNow(Db db)
     {
@@ -130,12 +129,12 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         };
         request.Headers.TransferEncodingChunked = true;
 
-        var started = await client.SendAsync(request).ExpectAsync(HttpStatusCode.OK);
+        var started = await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(app.NowMs(), started.AppliedAtMs());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ResetAllTakesNoBaseVersion(Db db)
     {
@@ -159,7 +158,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         ("""{"baseVersion":99999999999}""", "baseVersion"),
     ]);
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(BadTimings))]
     public async Task AnInstantOrVersionThatIsNotAWholeNumberInRangeIsA400NamingIt(Db db, string body, string field)
     {
@@ -175,7 +174,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(1, (await client.GetSessionAsync(id)).Version());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACreationWithAnInstantThatIsNotAWholeNumberIsA400NamingIt(Db db)
     {
@@ -187,7 +186,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Empty((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData(Db.Sqlite, "at=soon", "at")]
     [InlineData(Db.Sqlite, "at=NaN", "at")]
     [InlineData(Db.Sqlite, "at=1.5", "at")]
@@ -203,7 +202,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
-        await client.DeleteAsync($"/sessions/{id}?{query}").ExpectInvalidAsync(field);
+        await client.DeleteAsync($"/sessions/{id}?{query}", TestContext.Current.CancellationToken).ExpectInvalidAsync(field);
 
         Assert.Single((await client.ListAsync()).Sessions());
     }

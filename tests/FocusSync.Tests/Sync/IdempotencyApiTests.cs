@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -14,7 +13,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
 {
     private const string Key = "Idempotency-Key";
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionRetriedWithItsKeyReturnsTheFirstResultAndChangesNothing(Db db)
     {
@@ -34,7 +33,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq, await client.SeqAsync());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ADeleteRetriedWithItsKeyIs204AgainNotA404(Db db)
     {
@@ -45,13 +44,13 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         foreach (var _ in Enumerable.Range(0, 2))
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, $"/sessions/{id}") { Headers = { { Key, "delete-1" } } };
-            await client.SendAsync(request).ExpectAsync(HttpStatusCode.NoContent);
+            await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
         }
 
-        await client.DeleteAsync($"/sessions/{id}").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await client.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ARefusalIsTheFirstResultTooAndARetryGetsItAgain(Db db)
     {
@@ -70,7 +69,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(first.Str("detail"), retry.Str("detail"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheSameKeyForAnotherRequestIsA422(Db db)
     {
@@ -90,7 +89,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("PAUSED", (await client.GetSessionAsync(b)).Str("state"));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionSentAloneThenReplayedInABatchWithItsKeyIsNotAppliedTwice(Db db)
     {
@@ -111,7 +110,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq, batch.GetProperty("seq").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACreationInABatchReplayedAloneWithItsKeyReturnsTheSameSession(Db db)
     {
@@ -127,7 +126,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Single((await client.ListAsync()).Sessions());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ReplayingAWholeBatchChangesNothingAndAnswersAlike(Db db)
     {
@@ -156,7 +155,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(6, await app.IdempotencyRecordsAsync(uid));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ConcurrentRetriesOfANoOpActionWithOneKeyAllGetTheOneResult(Db db)
     {
@@ -170,7 +169,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Single(answers.Select(a => a.GetRawText()).Distinct());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AMalformedKeyOnAnActionIsA400NamingTheHeader(Db db)
     {
@@ -180,7 +179,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", "{}", h => h.Add(Key, new string('k', 201)))
             .ExpectInvalidAsync(Key);
-        await client.PostAsJsonAsync("/sync", new { operations = new[] { Op("start", id, key: "ключ") } })
+        await client.PostAsJsonAsync("/sync", new { operations = new[] { Op("start", id, key: "ключ") } }, cancellationToken: TestContext.Current.CancellationToken)
             .ExpectInvalidAsync("operations[0].idempotencyKey");
 
         Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).Str("state"));

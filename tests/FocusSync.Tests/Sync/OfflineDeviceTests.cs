@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -17,7 +16,7 @@ public sealed class OfflineDeviceTests
     private static readonly Dictionary<string, string?> NoJob = new() { ["DueWork:Enabled"] = "false" };
     private static readonly DateOnly June1 = new(2026, 6, 1);
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task TheWorkedExampleOfAnOfflinePhoneAndAnOnlineLaptop(Db db)
     {
@@ -81,7 +80,7 @@ public sealed class OfflineDeviceTests
     /// it stopped — never overlap (one session runs at a time), never cross a user-day boundary, and are exactly what
     /// is credited, per session and day, to the millisecond.
     /// </summary>
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(Seeds))]
     public async Task WhateverAnOfflineDeviceQueuedTheCreditsAreExactlyTheRunsTheEventsDescribe(Db db, int seed)
     {
@@ -198,7 +197,7 @@ public sealed class OfflineDeviceTests
         queue.Clear();
     }
 
-    private static async Task<Dictionary<long, int>> KnownAsync(HttpClient client) =>
+    private static async Task<Dictionary<long, int>> KnownAsync(UserClient client) =>
         (await client.ListAsync()).Sessions().ToDictionary(s => s.Id(), s => s.Version());
 
     private sealed record Run(long Session, long From, long To);

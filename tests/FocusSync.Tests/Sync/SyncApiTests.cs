@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -9,7 +8,7 @@ namespace FocusSync.Tests.Sync;
 /// <summary>POST /sync replays a client's queue in one request, each operation its own change, in order (SPEC section 7).</summary>
 public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
 {
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ABatchAppliesEachOperationInOrderAndAnswersAsItsEndpointWould(Db db)
     {
@@ -43,7 +42,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(Enumerable.Range(1, 5).Select(i => seq + i), events.Select(e => e.Seq()));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ABatchWhoseSecondOperationIsRefusedStillAppliesTheThird(Db db)
     {
@@ -90,7 +89,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         ("""{}""", "operations"),
     ]);
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(Malformed))]
     public async Task AMalformedBatchIsA400NamingTheOperationAndFieldAndAppliesNothing(Db db, string body, string field)
     {
@@ -103,7 +102,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal(seq, await client.SeqAsync());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task MoreThanAHundredOperationsIsA400NamingOperationsAndAppliesNone(Db db)
     {
@@ -118,7 +117,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         Assert.All(hundred.Results(), r => Assert.Equal(201, r.Status()));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnEmptyBatchChangesNothingAndSaysWhereTheUserIs(Db db)
     {
@@ -138,7 +137,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(Db.Sqlite);
         using var client = app.CreateClient();
 
-        var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+        var document = await client.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
 
         var schemas = document.GetProperty("components").GetProperty("schemas");
         var operations = schemas.GetProperty("SyncRequest").GetProperty("properties").GetProperty("operations");
@@ -163,7 +162,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Contains(pause.GetProperty("parameters").EnumerateArray(), p => p.Str("name") == "Idempotency-Key");
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ABatchTakesARateLimitPermitPerOperationUpFrontAllOrNothing(Db db)
     {
@@ -176,7 +175,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
 
         var five = await client.SyncAsync([.. Enumerable.Range(0, 5).Select(i => Op("create", body: new { title = $"a{i}", noGoal = true }))]);
         using var refused = await client.PostSyncAsync([.. Enumerable.Range(0, 8).Select(i => Op("create", body: new { title = $"b{i}", noGoal = true }))]);
-        var problem = await ApiKit.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        var problem = await ApiClient.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
 
         Assert.Equal(5, five.Results().Length);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "no Retry-After");
@@ -188,7 +187,7 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
     /// Two instances on one database: a batch sent to one is read back from the other, each operation committed and
     /// its seq moved once.
     /// </summary>
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ABatchOnOneInstanceIsWhatTheOtherInstanceReads(Db db)
     {

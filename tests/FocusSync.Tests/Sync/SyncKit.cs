@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -65,8 +64,6 @@ internal static class SyncKit
     public static Task<Dictionary<(long Session, DateOnly Day), long>> CreditsAsync(this FocusSyncApp app, string uid) =>
         app.QueryAsync(db => db.TaskDailyTimes.AsNoTracking().Where(t => t.UserId == uid && t.MsSpent > 0)
             .ToDictionaryAsync(t => (t.SessionId, t.Date), t => t.MsSpent));
-
-    public static async Task<long> SeqAsync(this HttpClient client) => (await client.ListAsync()).GetProperty("seq").GetInt64();
 
     public static Task<int> IdempotencyRecordsAsync(this FocusSyncApp app, string uid) =>
         app.QueryAsync(db => db.Set<IdempotentRequest>().CountAsync(r => r.UserId == uid));

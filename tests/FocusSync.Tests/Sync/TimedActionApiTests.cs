@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -18,7 +17,7 @@ public sealed class TimedActionApiTests
     private static readonly DateOnly June1 = new(2026, 6, 1);
     private static readonly DateOnly June2 = new(2026, 6, 2);
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionWithoutAnInstantAppliesNowAndTheAnswerAndTheEventSayWhen(Db db)
     {
@@ -36,7 +35,7 @@ public sealed class TimedActionApiTests
         Assert.Equal(("start", app.NowMs()), (change.Type(), change.AppliedAtMs()));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task APauseMadeBeforeTheTargetAndDeliveredAfterItCreditsTheRunOnlyUpToThePause(Db db)
     {
@@ -56,7 +55,7 @@ public sealed class TimedActionApiTests
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 300_000 }, await app.CreditsAsync(uid));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOfflinePauseAfterTheTargetFindsTheCountdownCompletedAtItsTarget(Db db)
     {
@@ -79,7 +78,7 @@ public sealed class TimedActionApiTests
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 600_000 }, await app.CreditsAsync(uid));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOfflineStartWhoseCountdownEndedBeforeItArrivedCompletesAtItsOwnTarget(Db db)
     {
@@ -100,7 +99,7 @@ public sealed class TimedActionApiTests
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 600_000 }, await app.CreditsAsync(uid));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnInstantInTheFutureAppliesNow(Db db)
     {
@@ -114,7 +113,7 @@ public sealed class TimedActionApiTests
         Assert.Equal(app.NowMs(), started.GetProperty("runStartedAtMs").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnInstantBeforeTheSessionsLastChangeAppliesAtThatChange(Db db)
     {
@@ -140,7 +139,7 @@ public sealed class TimedActionApiTests
     /// midnight boundary (pausing the run there) before the phone was back. Both apply at the boundary: the time
     /// before it is credited once, to June 1, and the new run counts from midnight.
     /// </summary>
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOfflinePauseAndStartBeforeABoundaryAlreadyPerformedApplyAtTheBoundaryAndCountNothingTwice(Db db)
     {
@@ -168,7 +167,7 @@ public sealed class TimedActionApiTests
             await app.CreditsAsync(uid));
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOfflinePauseAfterABoundaryTheServerHadNotPerformedEndsTheRunAtTheBoundary(Db db)
     {
@@ -196,7 +195,7 @@ public sealed class TimedActionApiTests
     /// server, with no request all night, performs the boundary while applying the start, so the run is credited up to
     /// 03:00 EDT, two hours, to March 7.
     /// </summary>
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnOfflineRunOnTheNightDaylightSavingTimeBeginsIsEndedAtTheBoundaryTheGapMoved(Db db)
     {
@@ -206,7 +205,7 @@ public sealed class TimedActionApiTests
         using var client = app.ClientFor(uid);
         await client.PatchJsonAsync("/me", new { timeZone = "America/New_York", resetTime = "02:30" }).ExpectAsync(HttpStatusCode.OK);
         var boundary = new DateTimeOffset(2026, 3, 8, 7, 0, 0, TimeSpan.Zero);
-        Assert.Equal(Ms(boundary), (await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK)).GetProperty("currentDayEndsAtMs").GetInt64());
+        Assert.Equal(Ms(boundary), (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("currentDayEndsAtMs").GetInt64());
         var id = await client.CreateSessionIdAsync(new { title = "night", noGoal = true });
         app.Clock.Advance(TimeSpan.FromHours(22));
 
@@ -217,12 +216,12 @@ public sealed class TimedActionApiTests
         Assert.Equal([Ms(boundary.AddHours(-2)), Ms(boundary.AddHours(2))], batch.Results().Select(r => r.AppliedAtMs()));
         Assert.Equal("PAUSED", batch.Results()[0].GetProperty("session").Str("state"));
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, new DateOnly(2026, 3, 7))] = 7_200_000 }, await app.CreditsAsync(uid));
-        var me = await client.GetAsync("/me").ExpectAsync(HttpStatusCode.OK);
+        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("2026-03-08", me.Str("currentDay"));
         Assert.Equal(Ms(new DateTimeOffset(2026, 3, 9, 6, 30, 0, TimeSpan.Zero)), me.GetProperty("currentDayEndsAtMs").GetInt64());
     }
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACreationEditAndDeleteEachApplyWhenThePersonActed(Db db)
     {
@@ -233,13 +232,13 @@ public sealed class TimedActionApiTests
         var t0 = app.NowMs();
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        var created = await client.PostAsJsonAsync("/sessions", new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60, at = t0 })
+        var created = await client.PostAsJsonAsync("/sessions", new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60, at = t0 }, cancellationToken: TestContext.Current.CancellationToken)
             .ExpectAsync(HttpStatusCode.Created);
         var id = created.Id();
         var started = await client.ActAtAsync(id, "start", new { at = t0 + 60_000 }).ExpectAsync(HttpStatusCode.OK);
         var edited = await client.PatchJsonAsync($"/sessions/{id}", new { initialDuration = 7200, at = t0 + 120_000, baseVersion = 2 })
             .ExpectAsync(HttpStatusCode.OK);
-        await client.DeleteAsync($"/sessions/{id}?at={t0 + 180_000}&baseVersion=3").ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync($"/sessions/{id}?at={t0 + 180_000}&baseVersion=3", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         Assert.Equal((t0, t0), (created.AppliedAtMs(), created.GetProperty("createdAt").GetDateTimeOffset().ToUnixTimeMilliseconds()));
         Assert.Equal(t0 + 60_000, started.AppliedAtMs());

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using FocusSync.Api.Data;
-using FocusSync.Tests.Api;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,7 +18,7 @@ public sealed class TimedActionsMigrationTests
     /// <summary>A creation's body with its keys in ordinal order, as the version before hashed it.</summary>
     private const string Body = """{"noGoal":true,"title":"kept"}""";
 
-    [SkippableTheory]
+    [Theory]
     [ClassData(typeof(Databases))]
     public async Task ARowOfTheVersionBeforeTimedActionsGetsFloorsThatNothingCommittedFollowsAndItsKeyStillReplays(Db db)
     {
@@ -28,21 +27,21 @@ public sealed class TimedActionsMigrationTests
         var createdMs = Now.AddHours(-1).ToUnixTimeMilliseconds();
         await using (var old = Context(database))
         {
-            await old.Database.MigrateAsync(db == Db.Sqlite ? "20261130153838_IdempotencyExpiryIndex" : "20261130153846_IdempotencyExpiryIndex");
+            await old.Database.MigrateAsync(db == Db.Sqlite ? "20261130160455_ChangeFeed" : "20261130160506_ChangeFeed", TestContext.Current.CancellationToken);
             await old.Database.ExecuteSqlAsync($"""
                 INSERT INTO "Users" ("Id", "CreatedAtMs", "TimeZone", "ResetTime", "WeekStart", "SingleRunning", "Seq", "Day", "DayEndMs", "NextDueMs")
                 VALUES ({Uid}, {createdMs}, 'UTC', '00:00', 'monday', {true}, {1L}, {new DateOnly(2026, 6, 1)}, {dayEndMs}, {dayEndMs})
-                """);
+                """, TestContext.Current.CancellationToken);
             await old.Database.ExecuteSqlAsync($"""
                 INSERT INTO "Sessions" ("Id", "UserId", "Title", "NoGoal", "IsCompleted", "FocusMs", "Version", "CreatedAtMs")
                 VALUES ({1L}, {Uid}, 'kept', {true}, {false}, {0L}, {1}, {createdMs})
-                """);
+                """, TestContext.Current.CancellationToken);
             var response = $$"""{"id":1,"title":"kept","groupId":null,"noGoal":true,"initialDuration":null,"timeLeft":null,"targetTimeMs":null,"runStartedAtMs":null,"state":"PAUSED","isCompleted":false,"dailyGoalMinutes":null,"focusSeconds":0,"version":1,"createdAt":"2026-06-01T07:00:00+00:00"}""";
             var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Body)));
             await old.Database.ExecuteSqlAsync($"""
                 INSERT INTO "IdempotentRequests" ("UserId", "Key", "BodyHash", "SessionId", "ResponseJson", "CreatedAtMs")
                 VALUES ({Uid}, 'create-before', {hash}, {1L}, {response}, {createdMs})
-                """);
+                """, TestContext.Current.CancellationToken);
         }
 
         await using var app = FocusSyncApp.Start(database, Now);
