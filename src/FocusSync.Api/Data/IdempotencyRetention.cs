@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Data;
 
-public sealed class IdempotencyOptions
+public sealed class IdempotencyOptions : IRetention
 {
     public const string Section = "Idempotency";
 
@@ -26,57 +26,20 @@ public sealed class IdempotencyOptions
     internal long CutoffMs(long nowMs) => nowMs - (long)Retention.TotalMilliseconds;
 }
 
-/// <summary>
-/// Deletes expired idempotency records, so that what a user stores does not grow with every key they ever sent.
-/// Each batch is one short transaction (on SQLite, one turn of the single writer), so a sweep over many records
-/// holds up a user's change for at most one batch. Every instance sweeps; deleting twice is harmless.
-/// </summary>
+/// <summary>Deletes expired idempotency records, so that what a user stores does not grow with every key they ever sent.</summary>
 public sealed class IdempotencyPruner(
     IServiceScopeFactory scopes, TimeProvider time, IOptions<IdempotencyOptions> options, ILogger<IdempotencyPruner> logger)
-    : BackgroundService
+    : BatchPruner<IdempotencyOptions>(scopes, time, options, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Rows => "expired idempotency records";
+
+    protected override Task<int> DeleteBatchAsync(FocusSyncDb db, long cutoffMs, int batchSize, CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PruneAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "Pruning expired idempotency records failed; the next sweep tries again");
-            }
+        var batch = db.IdempotentRequests.Where(r => r.CreatedAtMs <= cutoffMs).OrderBy(r => r.CreatedAtMs).Take(batchSize);
 
-            await Task.Delay(options.Value.PruneInterval, time, stoppingToken).ContinueWith(
-                _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    /// <summary>Deletes every record expired by now, batch by batch; returns how many it deleted.</summary>
-    internal async Task<int> PruneAsync(CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        var cutoffMs = settings.CutoffMs(time.GetUtcNow().ToUnixTimeMilliseconds());
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();
-        var total = 0;
-        int deleted;
-        do
-        {
-            await using var turn = await WriteLock.AcquireAsync(db, userId: null, cancellationToken);
-            var batch = db.IdempotentRequests.Where(r => r.CreatedAtMs <= cutoffMs)
-                .OrderBy(r => r.CreatedAtMs).Take(settings.PruneBatchSize);
-
-            // The outer condition is checked again on a row a concurrent request just reused, which then stays.
-            deleted = await db.IdempotentRequests
-                .Where(r => r.CreatedAtMs <= cutoffMs && batch.Any(b => b.UserId == r.UserId && b.Key == r.Key))
-                .ExecuteDeleteAsync(cancellationToken);
-            await turn.CommitAsync(cancellationToken);
-            total += deleted;
-        }
-        while (deleted == settings.PruneBatchSize);
-
-        return total;
+        // The outer condition is checked again on a row a concurrent request just reused, which then stays.
+        return db.IdempotentRequests
+            .Where(r => r.CreatedAtMs <= cutoffMs && batch.Any(b => b.UserId == r.UserId && b.Key == r.Key))
+            .ExecuteDeleteAsync(cancellationToken);
     }
 }

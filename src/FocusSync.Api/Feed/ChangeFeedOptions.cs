@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using FocusSync.Api.Data;
 
 namespace FocusSync.Api.Feed;
 
-public sealed class ChangeFeedOptions
+public sealed class ChangeFeedOptions : IRetention
 {
     public const string Section = "Changes";
 
@@ -17,7 +18,4 @@ public sealed class ChangeFeedOptions
     /// <summary>Events deleted per statement.</summary>
     [Range(1, 100_000, ErrorMessage = "Changes:PruneBatchSize must be from 1 to 100000.")]
     public int PruneBatchSize { get; set; } = 1_000;
-
-    /// <summary>Events created at or before this instant are past the retention at <paramref name="nowMs"/>.</summary>
-    internal long CutoffMs(long nowMs) => nowMs - (long)Retention.TotalMilliseconds;
 }
