@@ -1,4 +1,6 @@
 using FocusSync.Api.Auth;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
@@ -15,30 +17,40 @@ public sealed class TokenExpiry(TimeProvider time, ILogger<TokenExpiry> logger)
 {
     public const string Reason = "Token expired: reconnect with a fresh ID token.";
 
-    // A timer cannot wait much longer than 49 days; a later close is armed again each time this has passed.
-    private static readonly TimeSpan _longestWait = TimeSpan.FromDays(1);
+    // A timer cannot wait much longer than 49 days; a token claiming to live longer (Firebase's live an hour) ends then.
+    private static readonly TimeSpan _longestWait = TimeSpan.FromDays(30);
 
-    private static readonly object _watchKey = new();
-
-    private readonly TimeProvider _time = time;
+    private static readonly object _timerKey = new();
 
     /// <summary>When a connection opened with a token that expires at <paramref name="expires"/> is closed.</summary>
     public static DateTimeOffset ClosesAt(DateTimeOffset expires) => expires + AuthExtensions.ClockSkew;
 
     internal void Track(HubConnectionContext connection)
     {
-        // Every hub connection is signed in with a token, which always has an exp; without one there is nothing to wait for.
-        var closesAt = connection.User.TokenExpires() is { } expires ? ClosesAt(expires) : _time.GetUtcNow();
-        var watch = new Watch(this, connection, closesAt);
-        connection.Items[_watchKey] = watch;
-        watch.Arm();
+        // A principal without an expiry did not come from a token: it is closed at once rather than kept forever.
+        var left = connection.User.TokenExpires() is { } expires ? ClosesAt(expires) - time.GetUtcNow() : TimeSpan.Zero;
+        if (left <= TimeSpan.Zero)
+        {
+            _ = CloseAsync(connection);
+            return;
+        }
+
+        connection.Items[_timerKey] = time.CreateTimer(
+            static state =>
+            {
+                var (owner, connection) = ((TokenExpiry, HubConnectionContext))state!;
+                _ = owner.CloseAsync(connection);
+            },
+            (this, connection),
+            left < _longestWait ? left : _longestWait,
+            Timeout.InfiniteTimeSpan);
     }
 
     internal void Forget(HubConnectionContext connection)
     {
-        if (connection.Items.Remove(_watchKey, out var watch))
+        if (connection.Items.Remove(_timerKey, out var timer))
         {
-            ((Watch)watch!).Dispose();
+            ((ITimer)timer!).Dispose();
         }
     }
 
@@ -54,39 +66,9 @@ public sealed class TokenExpiry(TimeProvider time, ILogger<TokenExpiry> logger)
             logger.LogDebug(ex, "Sending the token-expiry close message to a hub connection failed");
         }
 
-        // Closed from this side too: a client that ignores the message must not go on receiving the user's events.
-        connection.Abort();
-    }
-
-    private sealed class Watch : IDisposable
-    {
-        private readonly TokenExpiry _owner;
-        private readonly HubConnectionContext _connection;
-        private readonly DateTimeOffset _closesAt;
-        private readonly ITimer _timer;
-
-        public Watch(TokenExpiry owner, HubConnectionContext connection, DateTimeOffset closesAt)
-        {
-            _owner = owner;
-            _connection = connection;
-            _closesAt = closesAt;
-            _timer = owner._time.CreateTimer(static watch => ((Watch)watch!).Arm(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-
-        /// <summary>Closes the connection if its time has come, or sets the timer for it.</summary>
-        public void Arm()
-        {
-            var left = _closesAt - _owner._time.GetUtcNow();
-            if (left > TimeSpan.Zero)
-            {
-                _timer.Change(left < _longestWait ? left : _longestWait, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                _ = _owner.CloseAsync(_connection);
-            }
-        }
-
-        public void Dispose() => _timer.Dispose();
+        // Ended from this side too, so that a client that ignores the message hears no more of the user's events.
+        // Abort() would follow with a second close message that forbids reconnecting, and a client reading both at
+        // once obeys that one; a close request makes SignalR's own second message allow it as well.
+        connection.Features.GetRequiredFeature<IConnectionLifetimeNotificationFeature>().RequestClose();
     }
 }

@@ -129,7 +129,8 @@ public sealed class HubClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"No reconnect after a token expiry within {(timeout ?? DefaultTimeout).TotalSeconds} s.");
+            var state = _closed.Task.IsCompleted ? $"it closed for good with: {_closed.Task.Result?.ToString() ?? "no error"}" : $"it is {Connection.State}";
+            throw new TimeoutException($"No reconnect after a token expiry within {(timeout ?? DefaultTimeout).TotalSeconds} s; {state}.");
         }
     }
 

@@ -6,6 +6,7 @@ using FocusSync.Api.Realtime;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FocusSync.Tests.Realtime;
 
@@ -35,11 +36,13 @@ public sealed class TokenExpiryTests
         var close = await socket.NextAsync();
         Assert.Equal($$"""{"type":7,"error":"{{TokenExpiry.Reason}}","allowReconnect":true}""", close.GetRawText());
 
-        // A client that ignores the message and reads on hears no more of the user's changes: the server has ended it.
+        // A client that ignores the message and reads on hears no more of the user's changes: the server has ended it,
+        // and whatever else it said on the way out does not forbid reconnecting (a client reading both obeys the last).
         await user.CreateGroupAsync("after the close");
         var (after, ended) = await socket.ReadUntilClosedAsync(HubClient.DefaultTimeout);
         Assert.True(ended, "the server left the connection open");
         Assert.DoesNotContain(after, m => m.GetProperty("type").GetInt32() == 1);
+        Assert.All(after.Where(m => m.GetProperty("type").GetInt32() == 7), m => Assert.True(m.TryGetProperty("allowReconnect", out var allowed) && allowed.GetBoolean(), m.GetRawText()));
     }
 
     [Theory]
@@ -59,15 +62,35 @@ public sealed class TokenExpiryTests
         Assert.Equal("addGroup", (await hub.NextAsync()).Type());
     }
 
-    [Theory]
-    [InlineData(HttpTransportType.ServerSentEvents)]
-    [InlineData(HttpTransportType.LongPolling)]
-    public async Task EveryTransportIsClosedAtTheTokensExpiry(HttpTransportType transport)
+    [Fact]
+    public async Task ALongPollingConnectionGetsTheCloseMessageInItsPendingPollAtTheTokensExpiry()
+    {
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
+        using var http = app.CreateClient();
+        var uid = FocusSyncApp.NewUserId();
+        var token = app.Tokens.Mint(uid);
+        var closesAt = ExpiryOf(token) + AuthExtensions.ClockSkew;
+        var id = await RawHub.ConnectLongPollingAsync(http, token);
+        await EstablishedAsync(app, uid);
+        var poll = RawHub.PollAsync(http, id, token, TestContext.Current.CancellationToken);
+
+        app.Clock.SetUtcNow(closesAt - TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<TimeoutException>(() => poll.WaitAsync(Quiet, TestContext.Current.CancellationToken));
+        app.Clock.SetUtcNow(closesAt);
+        using var answer = await poll.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
+
+        var close = (await RawHub.MessagesAsync(answer))[0];
+        Assert.Equal($$"""{"type":7,"error":"{{TokenExpiry.Reason}}","allowReconnect":true}""", close.GetRawText());
+    }
+
+    [Fact]
+    public async Task AServerSentEventsConnectionIsClosedAtTheTokensExpiryAndItsClientReconnects()
     {
         await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var closesAt = app.Clock.GetUtcNow() + TimeSpan.FromHours(1) + AuthExtensions.ClockSkew;
-        await using var hub = await app.ConnectHubAsync(user.Uid, transport);
+        await using var hub = await app.ConnectHubAsync(user.Uid, HttpTransportType.ServerSentEvents);
+        await EstablishedAsync(app, user.Uid);
 
         app.Clock.SetUtcNow(closesAt - TimeSpan.FromSeconds(1));
         Assert.False(await hub.WaitForReconnectAsync(Quiet), "closed before the token would be refused");
@@ -96,6 +119,20 @@ public sealed class TokenExpiryTests
         Assert.Equal("addGroup", (await later.NextAsync()).Type());
         Assert.False(await later.WaitForReconnectAsync(Quiet), "the later connection was closed too");
         Assert.False(later.Closed.IsCompleted, "the later connection was closed too");
+    }
+
+    /// <summary>
+    /// Waits until the gate counts the user's connections as past their handshake, which it learns just after answering
+    /// it: moving the clock on before that would expire them as connections that never completed one.
+    /// </summary>
+    private static async Task EstablishedAsync(FocusSyncApp app, string uid)
+    {
+        var registry = app.Services.GetRequiredService<HubConnectionRegistry>();
+        using var timeout = new CancellationTokenSource(HubClient.DefaultTimeout);
+        while (registry.PendingCount(uid) > 0)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     private static DateTimeOffset ExpiryOf(string token) =>
