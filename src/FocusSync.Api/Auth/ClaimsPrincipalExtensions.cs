@@ -12,6 +12,9 @@ public static class FirebaseClaimTypes
     public const string Subject = "sub";
     public const string Name = "name";
     public const string Email = "email";
+
+    /// <summary>The token's expiry in Unix seconds: a hub connection ends when the token it was opened with expires.</summary>
+    public const string Expires = "exp";
 }
 
 public static class ClaimsPrincipalExtensions
@@ -28,6 +31,13 @@ public static class ClaimsPrincipalExtensions
     /// <summary>The token's email as the users table can hold it.</summary>
     public static string? Email(this ClaimsPrincipal user) =>
         ClaimText.Fit(user.FindFirstValue(FirebaseClaimTypes.Email), User.MaxEmailLength);
+
+    /// <summary>When the token the user signed in with expires; null for a principal that holds no expiry.</summary>
+    public static DateTimeOffset? TokenExpires(this ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirstValue(FirebaseClaimTypes.Expires), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Claims;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
@@ -117,7 +118,7 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         }
         else
         {
-            context.Principal = Slim(context.Principal, context.Scheme.Name);
+            context.Principal = Slim(context.Principal, context.Scheme.Name, token.ValidTo);
         }
 
         return Task.CompletedTask;
@@ -125,11 +126,12 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
 
     /// <summary>
     /// Keeps only the claims the service reads. A hub connection holds its principal for as long as it is open,
-    /// and the default one also holds the validated token with its parsed payload.
+    /// and the default one also holds the validated token with its parsed payload. The expiry is written from the
+    /// validated token, in whole seconds, so that reading it back cannot fail.
     /// </summary>
-    private static ClaimsPrincipal Slim(ClaimsPrincipal? principal, string authenticationType)
+    private static ClaimsPrincipal Slim(ClaimsPrincipal? principal, string authenticationType, DateTime expires)
     {
-        var claims = new List<Claim>(3);
+        var claims = new List<Claim>(4);
         foreach (var type in (ReadOnlySpan<string>)[FirebaseClaimTypes.Subject, FirebaseClaimTypes.Name, FirebaseClaimTypes.Email])
         {
             if (principal?.FindFirst(type)?.Value is { } value)
@@ -137,6 +139,9 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
                 claims.Add(new Claim(type, value));
             }
         }
+
+        var seconds = new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc)).ToUnixTimeSeconds();
+        claims.Add(new Claim(FirebaseClaimTypes.Expires, seconds.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, FirebaseClaimTypes.Subject, roleType: null));
     }

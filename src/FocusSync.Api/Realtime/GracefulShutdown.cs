@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
-using Microsoft.Extensions.Options;
 
 namespace FocusSync.Api.Realtime;
 
@@ -36,10 +34,8 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
 
     public void Dispose() => _registration.Dispose();
 
-    /// <summary>A connection's start as the lifetime manager sees it: its own step first, then tracked.</summary>
-    internal async Task ConnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> connect)
+    internal void Track(HubConnectionContext connection)
     {
-        await connect(connection);
         var tracked = new Tracked(connection);
         _connections[connection.ConnectionId] = tracked;
         if (_stopping)
@@ -48,18 +44,11 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
         }
     }
 
-    internal async Task DisconnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> disconnect)
+    internal void Forget(HubConnectionContext connection)
     {
-        try
+        if (_connections.TryRemove(connection.ConnectionId, out var tracked))
         {
-            await disconnect(connection);
-        }
-        finally
-        {
-            if (_connections.TryRemove(connection.ConnectionId, out var tracked))
-            {
-                tracked.Gone.TrySetResult();
-            }
+            tracked.Gone.TrySetResult();
         }
     }
 
@@ -111,53 +100,5 @@ public sealed class HubShutdown(IHostApplicationLifetime lifetime, ILogger<HubSh
     private sealed record Tracked(HubConnectionContext Connection)
     {
         public TaskCompletionSource Gone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-}
-
-/// <summary>
-/// The hub's in-memory lifetime manager, with each connection handed to <see cref="HubShutdown"/>: the lifetime
-/// manager is where a connection is seen as a <see cref="HubConnectionContext"/>, the one public type that can send
-/// a close message with a reason. A subclass rather than a wrapper, so every other member stays the manager's own.
-/// </summary>
-internal sealed class ShutdownAwareLifetimeManager(HubShutdown shutdown, ILogger<DefaultHubLifetimeManager<SessionsHub>> logger)
-    : DefaultHubLifetimeManager<SessionsHub>(logger)
-{
-    public override Task OnConnectedAsync(HubConnectionContext connection) => shutdown.ConnectedAsync(connection, base.OnConnectedAsync);
-
-    public override Task OnDisconnectedAsync(HubConnectionContext connection) => shutdown.DisconnectedAsync(connection, base.OnDisconnectedAsync);
-}
-
-/// <summary>The Redis backplane's lifetime manager, with each connection handed to <see cref="HubShutdown"/> likewise.</summary>
-internal sealed class ShutdownAwareRedisLifetimeManager(
-    HubShutdown shutdown,
-    ILogger<RedisHubLifetimeManager<SessionsHub>> logger,
-    IOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions> redis,
-    IHubProtocolResolver protocols,
-    IOptions<HubOptions> hubs,
-    IOptions<HubOptions<SessionsHub>> sessionsHub)
-    : RedisHubLifetimeManager<SessionsHub>(logger, redis, protocols, hubs, sessionsHub)
-{
-    public override Task OnConnectedAsync(HubConnectionContext connection) => shutdown.ConnectedAsync(connection, base.OnConnectedAsync);
-
-    public override Task OnDisconnectedAsync(HubConnectionContext connection) => shutdown.DisconnectedAsync(connection, base.OnDisconnectedAsync);
-}
-
-public static class GracefulShutdownSetup
-{
-    /// <summary>
-    /// Registers <see cref="HubShutdown"/> with the sessions hub's lifetime manager. Call it after the backplane is
-    /// chosen: it replaces whichever lifetime manager is registered last with its shutdown-aware subclass.
-    /// </summary>
-    public static IServiceCollection AddHubShutdown(this IServiceCollection services)
-    {
-        var chosen = services.LastOrDefault(d => d.ServiceType == typeof(HubLifetimeManager<>) && !d.IsKeyedService)?.ImplementationType;
-        var aware = chosen == typeof(DefaultHubLifetimeManager<>) ? typeof(ShutdownAwareLifetimeManager)
-            : chosen == typeof(RedisHubLifetimeManager<>) ? typeof(ShutdownAwareRedisLifetimeManager)
-            : throw new InvalidOperationException(
-                $"AddHubShutdown must be called after AddSignalR, with the in-memory or the Redis lifetime manager (found {chosen?.Name ?? "none"}).");
-        services.AddSingleton<HubShutdown>();
-        services.AddSingleton(typeof(HubLifetimeManager<SessionsHub>), aware);
-        services.AddHostedService(sp => sp.GetRequiredService<HubShutdown>());
-        return services;
     }
 }

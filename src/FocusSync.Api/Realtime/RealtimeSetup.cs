@@ -31,7 +31,7 @@ public static class RealtimeSetup
             services.AddHealthChecks().AddRedis(connection, name: "redis", tags: [HealthSetup.ReadyTag]);
         }
 
-        services.AddHubShutdown();
+        services.AddConnectionTracking();
 
         // Events carry the same session and user JSON as the REST responses, whatever options those get.
         services.AddOptions<JsonHubProtocolOptions>().Configure<IOptions<JsonOptions>>((hub, http) =>

@@ -20,7 +20,7 @@ public sealed class DueWorkJobTests
         var id = (await user.CreateSessionAsync("Focus", duration: 86400)).GetProperty("id").GetInt64();
         app.Clock.SetUtcNow(boundary.AddHours(-2));
         await user.ActAsync(id, "start");
-        await using var hub = await app.ConnectHubAsync(user.Uid);
+        await using var hub = await app.ConnectHubAsync(user.Uid, tokenLifetime: HubClients.LongLivedTokens);
 
         app.Clock.SetUtcNow(boundary.AddSeconds(-1));
         await user.CreateGroupAsync("before the boundary");

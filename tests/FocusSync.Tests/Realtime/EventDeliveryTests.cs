@@ -16,8 +16,8 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await bob.ChangeSettingsAsync(new { timeZone = "Etc/GMT+12", resetTime = "23:59" });
         var seq = await alice.SeqAsync();
         var bobSeq = await bob.SeqAsync();
-        var alices = await ConnectAsync(app, alice.Uid, 3);
-        var bobs = await ConnectAsync(app, bob.Uid, 3);
+        var alices = await ConnectAsync(app, alice.Uid, 3, HubClients.LongLivedTokens);
+        var bobs = await ConnectAsync(app, bob.Uid, 3, HubClients.LongLivedTokens);
 
         async Task<List<JsonElement>> Expect(params string[] types)
         {
@@ -127,12 +127,12 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
             session.GetProperty("timeLeft").GetDouble(), session.GetProperty("focusSeconds").GetDouble()));
     }
 
-    internal static async Task<List<HubClient>> ConnectAsync(FocusSyncApp app, string uid, int count)
+    internal static async Task<List<HubClient>> ConnectAsync(FocusSyncApp app, string uid, int count, TimeSpan? tokenLifetime = null)
     {
         var clients = new List<HubClient>();
         for (var i = 0; i < count; i++)
         {
-            clients.Add(await app.ConnectHubAsync(uid));
+            clients.Add(await app.ConnectHubAsync(uid, tokenLifetime: tokenLifetime));
         }
 
         return clients;

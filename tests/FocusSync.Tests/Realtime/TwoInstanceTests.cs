@@ -35,8 +35,8 @@ public sealed class TwoInstanceTests
         await using var first = Start(database);
         await using var second = Start(database);
         var uid = FocusSyncApp.NewUserId();
-        await using var hubOne = await first.ConnectHubAsync(uid);
-        await using var hubTwo = await second.ConnectHubAsync(uid);
+        await using var hubOne = await first.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
+        await using var hubTwo = await second.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         using var client = first.ClientFor(uid);
         var created = await (await client.PostAsJsonAsync("/sessions", new { title = "Write", initialDuration = 90, dailyGoalMinutes = 30 }, cancellationToken: TestContext.Current.CancellationToken))
             .Content.ReadFromJsonAsync<JsonElement>(cancellationToken: TestContext.Current.CancellationToken);

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Api.Auth;
 using FocusSync.Api.Data;
+using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -214,6 +217,47 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await Expect(second.Locator("#connection")).ToHaveAttributeAsync("data-state", "full", new() { Timeout = 100 });
         await Expect(first.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
+    }
+
+    [Fact]
+    public async Task WhenTheServerClosesForTokenExpiryThePageReconnectsWithAFreshTokenWithoutShowingIt()
+    {
+        // A fake clock on the server, so that the test moves it past the token's hour instead of waiting for it.
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser with { RealClock = false });
+        var page = await chromium.SignInAsync(server, UniqueName("gina"));
+        await page.AddSessionAsync("Outlives the token", "25:00", 60);
+        await page.EvaluateAsync(
+            """
+            () => {
+              const badge = document.getElementById('connection');
+              window.shown = [];
+              new MutationObserver(() => window.shown.push(badge.dataset.state)).observe(badge, { attributes: true, childList: true });
+            }
+            """);
+        var negotiations = new ConcurrentQueue<IRequest>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/hubs/sessions/negotiate", StringComparison.Ordinal))
+            {
+                negotiations.Enqueue(request);
+            }
+        };
+
+        // After a reconnect the page reads the sessions again; from then on the new connection hears events.
+        var resynced = page.WaitForResponseAsync(r => r.Request.Method == "GET" && new Uri(r.Url).AbsolutePath == "/sessions", new() { Timeout = 10_000 });
+        server.Clock.Advance(DevTokenIssuer.Lifetime + AuthExtensions.ClockSkew);
+        await resynced;
+
+        var reconnect = Assert.Single(negotiations);
+        var token = (await reconnect.AllHeadersAsync())["authorization"]["Bearer ".Length..];
+        Assert.Equal(server.Clock.GetUtcNow().ToUnixTimeSeconds(), (long)TestTokens.Decode(token).Payload["iat"]!);
+        Assert.All(await page.EvaluateAsync<string[]>("() => window.shown"), state => Assert.Equal("live", state));
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
+
+        using var api = server.ClientFor(await UidAsync(page));
+        var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
+        (await api.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        await Expect(page.Card("Outlives the token")).ToHaveAttributeAsync("data-state", "running", WithinASecond);
     }
 
     /// <summary>

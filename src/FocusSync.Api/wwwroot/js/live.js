@@ -18,6 +18,8 @@ const retryDelay = (attempt) => Math.min(500 * 2 ** attempt, 5000);
 const refused = (error) => error?.statusCode === 401 || /Status code '401'/.test(String(error?.message ?? error));
 // The server closes a connection over the per-user cap with this message and tells the client not to come back.
 const overCap = (error) => /Too many connections/.test(String(error?.message ?? error));
+// The server closes a connection when the token it was opened with expires (docs/realtime.md, "Token expiry").
+const tokenExpired = (error) => /Token expired/.test(String(error?.message ?? error));
 
 let connection = null;
 let resyncing = null;
@@ -109,8 +111,15 @@ export async function connect(reportError) {
     .withUrl('/hubs/sessions', { accessTokenFactory: () => auth.getToken() })
     .withAutomaticReconnect({
       nextRetryDelayInMilliseconds: ({ previousRetryCount, retryReason }) => {
+        // Routine once per token lifetime: reconnect at once with a fresh token, still showing "Live".
+        if (tokenExpired(retryReason)) {
+          auth.invalidate();
+          return 0;
+        }
         // A restarted development server no longer accepts the old token.
         if (refused(retryReason)) auth.invalidate();
+        // Shown here rather than in onreconnecting, so that a reconnect after an expiry shows once it fails.
+        showConnection('reconnecting');
         return retryDelay(previousRetryCount);
       },
     })
@@ -120,7 +129,6 @@ export async function connect(reportError) {
     syncClock(event.serverTimeMs);
     receive(event);
   });
-  connection.onreconnecting(() => showConnection('reconnecting'));
   connection.onreconnected(() => {
     showConnection('live');
     resync();

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Options;
+
+namespace FocusSync.Api.Realtime;
+
+/// <summary>
+/// Hands each hub connection, as the lifetime manager sees it, to the two that close connections with a reason:
+/// <see cref="HubShutdown"/> and <see cref="TokenExpiry"/>. The lifetime manager is where a connection is seen as a
+/// <see cref="HubConnectionContext"/>, the one public type that can send a close message with a reason.
+/// </summary>
+public sealed class ConnectionClosers(HubShutdown shutdown, TokenExpiry expiry)
+{
+    internal async Task ConnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> connect)
+    {
+        await connect(connection);
+        shutdown.Track(connection);
+        expiry.Track(connection);
+    }
+
+    internal async Task DisconnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> disconnect)
+    {
+        try
+        {
+            await disconnect(connection);
+        }
+        finally
+        {
+            expiry.Forget(connection);
+            shutdown.Forget(connection);
+        }
+    }
+}
+
+/// <summary>
+/// The hub's in-memory lifetime manager, with each connection handed to <see cref="ConnectionClosers"/>. A subclass
+/// rather than a wrapper, so every other member stays the manager's own.
+/// </summary>
+internal sealed class TrackingLifetimeManager(ConnectionClosers closers, ILogger<DefaultHubLifetimeManager<SessionsHub>> logger)
+    : DefaultHubLifetimeManager<SessionsHub>(logger)
+{
+    public override Task OnConnectedAsync(HubConnectionContext connection) => closers.ConnectedAsync(connection, base.OnConnectedAsync);
+
+    public override Task OnDisconnectedAsync(HubConnectionContext connection) => closers.DisconnectedAsync(connection, base.OnDisconnectedAsync);
+}
+
+/// <summary>The Redis backplane's lifetime manager, with each connection handed to <see cref="ConnectionClosers"/> likewise.</summary>
+internal sealed class TrackingRedisLifetimeManager(
+    ConnectionClosers closers,
+    ILogger<RedisHubLifetimeManager<SessionsHub>> logger,
+    IOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions> redis,
+    IHubProtocolResolver protocols,
+    IOptions<HubOptions> hubs,
+    IOptions<HubOptions<SessionsHub>> sessionsHub)
+    : RedisHubLifetimeManager<SessionsHub>(logger, redis, protocols, hubs, sessionsHub)
+{
+    public override Task OnConnectedAsync(HubConnectionContext connection) => closers.ConnectedAsync(connection, base.OnConnectedAsync);
+
+    public override Task OnDisconnectedAsync(HubConnectionContext connection) => closers.DisconnectedAsync(connection, base.OnDisconnectedAsync);
+}
+
+public static class ConnectionTrackingSetup
+{
+    /// <summary>
+    /// Registers <see cref="HubShutdown"/> and <see cref="TokenExpiry"/> with the sessions hub's lifetime manager. Call it
+    /// after the backplane is chosen: it replaces whichever lifetime manager is registered last with its tracking subclass.
+    /// </summary>
+    public static IServiceCollection AddConnectionTracking(this IServiceCollection services)
+    {
+        var chosen = services.LastOrDefault(d => d.ServiceType == typeof(HubLifetimeManager<>) && !d.IsKeyedService)?.ImplementationType;
+        var tracking = chosen == typeof(DefaultHubLifetimeManager<>) ? typeof(TrackingLifetimeManager)
+            : chosen == typeof(RedisHubLifetimeManager<>) ? typeof(TrackingRedisLifetimeManager)
+            : throw new InvalidOperationException(
+                $"AddConnectionTracking must be called after AddSignalR, with the in-memory or the Redis lifetime manager (found {chosen?.Name ?? "none"}).");
+        services.AddSingleton<HubShutdown>();
+        services.AddSingleton<TokenExpiry>();
+        services.AddSingleton<ConnectionClosers>();
+        services.AddSingleton(typeof(HubLifetimeManager<SessionsHub>), tracking);
+        services.AddHostedService(sp => sp.GetRequiredService<HubShutdown>());
+        return services;
+    }
+}
