@@ -243,8 +243,8 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
             }
         };
 
-        // After a reconnect the page reads the sessions again; from then on the new connection hears events.
-        var resynced = page.WaitForResponseAsync(r => r.Request.Method == "GET" && new Uri(r.Url).AbsolutePath == "/sessions", new() { Timeout = 10_000 });
+        // After a reconnect the page reads the change feed from its seq; from then on the new connection hears events.
+        var resynced = page.WaitForResponseAsync(r => r.Request.Method == "GET" && new Uri(r.Url).AbsolutePath == "/changes", new() { Timeout = 10_000 });
         server.Clock.Advance(DevTokenIssuer.Lifetime + AuthExtensions.ClockSkew);
         await resynced;
 
