@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Api.Auth;
+using FocusSync.Api.Realtime;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;
@@ -64,6 +66,24 @@ public sealed class TwoInstanceTests
         Assert.Equal(completions[0].Seq() + 1, list.GetProperty("seq").GetInt64());
         var credited = await client.GetFromJsonAsync<JsonElement>("/analytics?period=daily&from=2026-06-01&to=2026-06-01", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(90.0, credited.GetProperty("buckets")[0].GetProperty("totalSeconds").GetDouble());
+    }
+
+    [Fact]
+    public async Task AConnectionOnTheBackplaneClosesAtItsTokensExpiryAndReconnectsToHearTheOtherInstanceAgain()
+    {
+        await using var database = await PostgresWithRedisAsync();
+        await using var first = Start(database);
+        await using var second = Start(database);
+        var uid = FocusSyncApp.NewUserId();
+        await using var hub = await first.ConnectHubAsync(uid);
+        using var client = second.ClientFor(uid);
+
+        first.Clock.Advance(TimeSpan.FromHours(1) + AuthExtensions.ClockSkew);
+        var closed = await hub.ReconnectedAfterExpiryAsync();
+        await client.CreateGroupAsync("heard again");
+
+        Assert.Contains(TokenExpiry.Reason, closed.Message, StringComparison.Ordinal);
+        Assert.Equal("addGroup", (await hub.NextAsync()).Type());
     }
 
     private static Task<TestDatabase> PostgresWithRedisAsync()

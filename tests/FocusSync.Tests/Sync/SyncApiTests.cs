@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FocusSync.Tests.Feed;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -184,8 +185,9 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
     }
 
     /// <summary>
-    /// Two instances on one database: a batch sent to one is read back from the other, each operation committed and
-    /// its seq moved once.
+    /// Two instances on one database: a batch of timed operations sent to one is read back from the other, each
+    /// operation committed and its seq moved once, and the other instance's change feed holds exactly the events the
+    /// first instance's hub pushed, instants included.
     /// </summary>
     [Theory]
     [ClassData(typeof(Databases))]
@@ -199,12 +201,22 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         using var one = first.ClientFor(uid);
         using var two = second.ClientFor(uid);
         var id = await two.CreateSessionIdAsync();
+        var before = await two.SeqAsync();
+        await using var hub = await first.ConnectHubAsync(uid);
+        first.Clock.Advance(TimeSpan.FromMinutes(5));
+        second.Clock.Advance(TimeSpan.FromMinutes(5));
 
         var batch = await one.SyncAsync(
-            Op("start", id),
-            Op("create", body: new { title = "second", noGoal = true }),
-            Op("edit", id, body: new { title = "renamed" }, baseVersion: 2));
+            Op("start", id, at: Ms(now.AddMinutes(2))),
+            Op("create", body: new { title = "second", noGoal = true }, at: Ms(now.AddMinutes(3))),
+            Op("edit", id, body: new { title = "renamed" }, at: Ms(now.AddMinutes(4)), baseVersion: 2));
 
+        var pushed = await hub.NextAsync(3);
+        var read = await two.ReadChangesAsync(before);
+        Assert.Equal(pushed.Select(e => e.GetRawText()), read.Events().Select(e => e.GetRawText()));
+        Assert.Equal(
+            [Ms(now.AddMinutes(2)), Ms(now.AddMinutes(3)), Ms(now.AddMinutes(4))],
+            read.Events().Select(e => e.GetProperty("appliedAtMs").GetInt64()));
         var list = await two.ListAsync();
         Assert.Equal(batch.GetProperty("seq").GetInt64(), list.GetProperty("seq").GetInt64());
         var sessions = list.Sessions().ToDictionary(s => s.Id());
