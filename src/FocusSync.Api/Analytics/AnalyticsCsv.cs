@@ -12,7 +12,7 @@ public static class AnalyticsCsv
 
     public static string Write(AnalyticsReport report)
     {
-        var csv = new StringBuilder("bucketStart,bucketEnd,sessionId,title,groupId,seconds,goalMinutes,goalMet\r\n");
+        var csv = new StringBuilder("bucketStart,bucketEnd,sessionId,title,groupId,seconds,goalMinutes,goalMet,deleted\r\n");
         foreach (var bucket in report.Buckets)
         {
             foreach (var item in bucket.Items)
@@ -20,7 +20,7 @@ public static class AnalyticsCsv
                 csv.AppendJoin(',',
                     Date(bucket.Start), Date(bucket.End), Number(item.SessionId), Field(item.Title), Number(item.GroupId),
                     item.Seconds.ToString("R", CultureInfo.InvariantCulture), Number(item.GoalMinutes),
-                    item.GoalMet switch { true => "true", false => "false", null => "" });
+                    item.GoalMet switch { true => "true", false => "false", null => "" }, item.Deleted ? "true" : "false");
                 csv.Append("\r\n");
             }
         }

@@ -24,27 +24,33 @@ public static class AnalyticsQuery
     {
         var range = input.Range;
         var totals = await AggregateAsync(db, input, cancellationToken);
-        var cells = totals.ToDictionary(t => (t.Bucket, t.SessionId), t => (t.Ms, t.GoalMinutes));
+        var cells = totals.ToDictionary(t => (t.Bucket, t.SessionId), t => (t.Ms, t.GoalMinutes, t.GoalMinutesOnDaysWithTime));
         var running = input.Running.Where(r => input.GroupId is null || r.GroupId == input.GroupId).ToList();
         if (range.Contains(input.Today))
         {
             var today = range.BucketIndex(input.Today);
             foreach (var run in running)
             {
-                var (ms, goal) = cells.GetValueOrDefault((today, run.SessionId));
-                cells[(today, run.SessionId)] = (ms + run.RunningMs, goal ?? run.DailyGoalMinutes);
+                var (ms, goal, _) = cells.GetValueOrDefault((today, run.SessionId));
+                cells[(today, run.SessionId)] = (ms + run.RunningMs, goal ?? run.DailyGoalMinutes, goal ?? run.DailyGoalMinutes);
             }
         }
 
         var ids = cells.Keys.Select(k => k.SessionId).Distinct().ToList();
         var sessions = await db.Sessions.AsNoTracking()
             .Where(s => s.UserId == input.UserId && ids.Contains(s.Id))
-            .Select(s => new { s.Id, s.Title, s.GroupId, s.NoGoal })
+            .Select(s => new { s.Id, s.Title, s.GroupId, s.NoGoal, Deleted = s.DeletedAtMs != null })
             .ToDictionaryAsync(s => s.Id, cancellationToken);
 
+        // A day with a goal and no time is a missed goal while the session lives; once it is deleted, such a day
+        // says nothing the person can act on, so a deleted session counts only its days with time, goals included.
         var byBucket = cells
-            .Where(c => c.Value.Ms > 0 || c.Value.GoalMinutes is not null)
+            .Select(c => sessions[c.Key.SessionId].Deleted
+                ? (c.Key, Ms: c.Value.Ms, Goal: c.Value.Ms > 0 ? c.Value.GoalMinutesOnDaysWithTime : null)
+                : (c.Key, Ms: c.Value.Ms, Goal: c.Value.GoalMinutes))
+            .Where(c => c.Ms > 0 || c.Goal is not null)
             .ToLookup(c => c.Key.Bucket);
+        var current = range.Contains(input.Today) ? range.BucketIndex(input.Today) : -1;
         var buckets = new List<BucketDto>(range.Count);
         var perSession = new SortedDictionary<long, long>();
         for (var index = 0; index < range.Count; index++)
@@ -54,15 +60,17 @@ public static class AnalyticsQuery
                 .OrderBy(c => c.Key.SessionId)
                 .ToList();
             var items = new List<BucketItemDto>(cellsInBucket.Count);
-            foreach (var ((_, sessionId), (ms, goal)) in cellsInBucket)
+            foreach (var ((_, sessionId), ms, goal) in cellsInBucket)
             {
                 var session = sessions[sessionId];
                 perSession[sessionId] = perSession.GetValueOrDefault(sessionId) + ms;
                 items.Add(new BucketItemDto(
-                    sessionId, session.Title, session.GroupId, Seconds(ms), goal, goal is { } minutes ? ms >= minutes * MsPerMinute : null));
+                    sessionId, session.Title, session.GroupId, Seconds(ms), goal, goal is { } minutes ? ms >= minutes * MsPerMinute : null,
+                    session.Deleted));
             }
 
-            buckets.Add(new BucketDto(start.ToDateOnly(), end.ToDateOnly(), Seconds(cellsInBucket.Sum(c => c.Value.Ms)), items));
+            buckets.Add(new BucketDto(
+                start.ToDateOnly(), end.ToDateOnly(), Seconds(cellsInBucket.Sum(c => c.Ms)), items, index == current));
         }
 
         var goalSessions = perSession.Keys.Where(id => !sessions[id].NoGoal).ToList();
@@ -70,7 +78,7 @@ public static class AnalyticsQuery
         var summary = perSession
             .Select(p => new SessionSummaryDto(
                 p.Key, sessions[p.Key].Title, sessions[p.Key].GroupId, Seconds(p.Value),
-                streaks.TryGetValue(p.Key, out var streak) ? streak : null))
+                streaks.TryGetValue(p.Key, out var streak) ? streak : null, sessions[p.Key].Deleted))
             .ToList();
         return new AnalyticsReport(
             range.Period.ToString().ToLowerInvariant(), range.From.ToDateOnly(), range.To.ToDateOnly(), input.TimeZone,
@@ -98,7 +106,8 @@ public static class AnalyticsQuery
             var days = await rows
                 .Select(t => new { t.Date, t.SessionId, t.MsSpent, t.GoalMinutes })
                 .ToListAsync(cancellationToken);
-            return [.. days.Select(d => new BucketTotal(d.Date.DayNumber - firstDay, d.SessionId, d.MsSpent, d.GoalMinutes))];
+            return [.. days.Select(d => new BucketTotal(
+                d.Date.DayNumber - firstDay, d.SessionId, d.MsSpent, d.GoalMinutes, d.MsSpent > 0 ? d.GoalMinutes : null))];
         }
 
         return await rows
@@ -106,7 +115,8 @@ public static class AnalyticsQuery
             .GroupBy(c => new { c.Bucket, c.SessionId })
             .Select(g => new BucketTotal(
                 g.Key.Bucket, g.Key.SessionId, g.Sum(c => c.Ms),
-                g.Max(c => c.GoalMinutes) == null ? null : g.Sum(c => c.GoalMinutes)))
+                g.Max(c => c.GoalMinutes) == null ? null : g.Sum(c => c.GoalMinutes),
+                g.Max(c => c.Ms > 0 ? c.GoalMinutes : null) == null ? null : g.Sum(c => c.Ms > 0 ? c.GoalMinutes : null)))
             .ToListAsync(cancellationToken);
     }
 
@@ -205,7 +215,8 @@ public static class AnalyticsQuery
 
     private static double Seconds(long ms) => ms / 1000.0;
 
-    private sealed record BucketTotal(int Bucket, long SessionId, long Ms, int? GoalMinutes);
+    /// <summary>A session's time and goal in a bucket; a deleted session's goal counts only its days with time.</summary>
+    private sealed record BucketTotal(int Bucket, long SessionId, long Ms, int? GoalMinutes, int? GoalMinutesOnDaysWithTime);
 
     private sealed class Cell
     {

@@ -33,11 +33,11 @@ public sealed class AnalyticsApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         var month = "2026-06-01,2026-06-30";
         Assert.Equal(
-            "bucketStart,bucketEnd,sessionId,title,groupId,seconds,goalMinutes,goalMet\r\n"
-            + $"{month},{plain},Plain,,60,1,true\r\n"
-            + $"{month},{comma},\"Write, edit\",,0,2,false\r\n"
-            + $"{month},{quote},\"Say \"\"hi\"\"\",,1.5,,\r\n"
-            + $"{month},{lines},\"Line one\nLine two\",,0,3,false\r\n",
+            "bucketStart,bucketEnd,sessionId,title,groupId,seconds,goalMinutes,goalMet,deleted\r\n"
+            + $"{month},{plain},Plain,,60,1,true,false\r\n"
+            + $"{month},{comma},\"Write, edit\",,0,2,false,false\r\n"
+            + $"{month},{quote},\"Say \"\"hi\"\"\",,1.5,,,false\r\n"
+            + $"{month},{lines},\"Line one\nLine two\",,0,3,false,false\r\n",
             await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 

@@ -180,8 +180,50 @@ public sealed class AnalyticsHistoryTests
         Assert.Null(Report.Item(report.Bucket("2026-06-11"), gone));
         ItemAssert.Goal(report.Item("2026-06-11", kept), 0, 20, false);
         Assert.Equal(1500, report.SummaryOf(gone).GetProperty("seconds").GetDouble());
+        Assert.True(item.GetProperty("deleted").GetBoolean());
+        Assert.True(report.SummaryOf(gone).GetProperty("deleted").GetBoolean());
+        Assert.False(report.Item("2026-06-10", kept).GetProperty("deleted").GetBoolean());
         // Like any missing today, the day after the deletion ends the streak only when it ends.
         Assert.Equal(1, report.SummaryOf(gone).GetProperty("currentStreakDays").GetInt32());
+    }
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task ADeletedSessionsDaysWithoutTimeAreLeftOutOfTheReport(Db db)
+    {
+        await using var app = await FocusSyncApp.StartAsync(db);
+        app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
+        using var user = await UserClient.SignInAsync(app);
+        var idle = await user.CreateSessionIdAsync("Never touched", goalMinutes: 295);
+        var used = await user.CreateSessionIdAsync("Used once", goalMinutes: 30);
+        await user.RunAsync(used, "2026-06-11T09:00", 10);
+        user.At("2026-06-12T09:00");
+        await user.DeleteSessionAsync(idle);
+        await user.DeleteSessionAsync(used);
+
+        user.At("2026-06-13T09:00");
+        var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-13");
+
+        Assert.All(report.Buckets, b => Assert.Null(Report.Item(b, idle)));
+        Assert.Null(Report.Item(report.Bucket("2026-06-10"), used));
+        Assert.True(report.Item("2026-06-11", used).GetProperty("deleted").GetBoolean());
+        Assert.Equal([used], report.Json.GetProperty("summary").GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sessionId").GetInt64()));
+    }
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task OnlyTheBucketHoldingTheUsersCurrentDayIsInProgress(Db db)
+    {
+        await using var app = await FocusSyncApp.StartAsync(db);
+        app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
+        using var user = await UserClient.SignInAsync(app, new { timeZone = "Asia/Tokyo" });
+
+        // 08:00 UTC is 17:00 in Tokyo: the user's current day is the 10th, and the week of the 8th holds it.
+        var daily = await user.ReportAsync("period=daily&from=2026-06-09&to=2026-06-11");
+        var weekly = await user.ReportAsync("period=weekly&from=2026-06-01&to=2026-06-14");
+
+        Assert.Equal([false, true, false], daily.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
+        Assert.Equal([false, true], weekly.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
     }
 
     [Theory]
