@@ -133,6 +133,30 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     }
 
     [Fact]
+    public async Task TheGoalLineLeavesOutDeletedSessionsAndTodaysUnmetGoalIsNotCountedAsMissed()
+    {
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
+        var page = await chromium.SignInAsync(server, UniqueName("ivy"));
+        using var api = server.ClientFor(await UidAsync(page));
+        var kept = await api.PostAsJsonAsync("/sessions", new { title = "Kept", initialDuration = 1500, dailyGoalMinutes = 30 }, TestContext.Current.CancellationToken);
+        var gone = await (await api.PostAsJsonAsync("/sessions", new { title = "Gone", initialDuration = 1500, dailyGoalMinutes = 295 }, TestContext.Current.CancellationToken))
+            .Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        kept.EnsureSuccessStatusCode();
+        (await api.DeleteAsync($"/sessions/{gone.GetProperty("id").GetInt64()}", TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Analytics" }).ClickAsync();
+        await page.Locator("#analytics-period").SelectOptionAsync("daily");
+        await Expect(page.Locator("#analytics-sessions tbody tr")).ToHaveCountAsync(1);
+
+        var today = await page.EvaluateAsync<double?>(
+            "() => { const line = Chart.getChart('analytics-chart').data.datasets.find(d => d.type === 'line'); return line.data.at(-1); }");
+        Assert.Equal(30, today);
+        var row = page.Locator("#analytics-sessions tbody tr");
+        await Expect(row.Locator("th")).ToHaveTextAsync("Kept");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("—");
+    }
+
+    [Fact]
     public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);

@@ -52,7 +52,8 @@ function draw(data) {
   const sessions = new Map();
   for (const bucket of data.buckets) for (const item of bucket.items) sessions.set(item.sessionId, item.title);
   const minutes = (bucket, id) => (bucket.items.find((i) => i.sessionId === id)?.seconds ?? 0) / 60;
-  const goal = (bucket) => bucket.items.reduce((sum, i) => sum + (i.goalMinutes ?? 0), 0) || null;
+  // The goal line is what the person aims for now: deleted sessions' goals are left out of it.
+  const goal = (bucket) => bucket.items.reduce((sum, i) => sum + (i.deleted ? 0 : i.goalMinutes ?? 0), 0) || null;
   const chartData = {
     labels: data.buckets.map((b) => bucketLabel(data.period, b)),
     datasets: [
@@ -93,10 +94,13 @@ function draw(data) {
 
 function renderSessions(data) {
   const rows = data.summary.sessions.map((s) => {
-    const items = data.buckets.flatMap((b) => b.items.filter((i) => i.sessionId === s.sessionId && i.goalMet !== null));
+    // The current day's goal can still be met: it counts once met, and is not a miss before it ends.
+    const items = data.buckets.flatMap((b) => b.items.filter(
+      (i) => i.sessionId === s.sessionId && i.goalMet !== null && (i.goalMet || !b.inProgress)));
     const met = items.filter((i) => i.goalMet).length;
     const streak = s.currentStreakDays === null ? '—' : `${s.currentStreakDays} day${s.currentStreakDays === 1 ? '' : 's'}`;
-    return `<tr><th scope="row">${escapeHtml(s.title)}</th><td>${durationText(s.seconds)}</td>
+    const title = s.deleted ? `${escapeHtml(s.title)} (deleted)` : escapeHtml(s.title);
+    return `<tr><th scope="row">${title}</th><td>${durationText(s.seconds)}</td>
       <td>${items.length ? `${met} of ${items.length}` : '—'}</td><td>${streak}</td></tr>`;
   });
   document.querySelector('#analytics-sessions tbody').innerHTML =
