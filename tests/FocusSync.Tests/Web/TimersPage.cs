@@ -62,9 +62,13 @@ internal static class TimersPage
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
     }
 
+    /// <summary>Deletes a session and sends the delete at once, without waiting out its undo window.</summary>
     public static async Task DeleteAsync(this IPage page, string title)
     {
         await page.Button($"Delete {title}").ClickAsync();
-        await page.Locator("#confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await page.Toast($"Deleted “{title}”").GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
     }
+
+    /// <summary>The floating message that contains <paramref name="text"/>.</summary>
+    public static ILocator Toast(this IPage page, string text) => page.Locator("#toasts .toast", new() { HasText = text });
 }

@@ -1,18 +1,32 @@
-// Completion signals: a short WebAudio beep and, where permitted, a browser notification.
+// Completion signals: a chime of three rising tones (unless turned off) and, where permitted, a browser notification.
+import { toast } from './notices.js';
+
 const NOTIFY_KEY = 'focussync.notify';
+const CHIME_KEY = 'focussync.chime';
+const OFFERED_KEY = 'focussync.notify-offered';
+const CHIME = [660, 880, 1100];
 let audio = null;
 
-export function beep() {
+export const chimeWanted = () => localStorage.getItem(CHIME_KEY) !== '0';
+
+export function setChimeWanted(wanted) {
+  localStorage.setItem(CHIME_KEY, wanted ? '1' : '0');
+}
+
+export function chime() {
   try {
     audio ??= new AudioContext();
-    const oscillator = audio.createOscillator();
-    const gain = audio.createGain();
-    oscillator.frequency.value = 880;
-    gain.gain.setValueAtTime(0.2, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
-    oscillator.connect(gain).connect(audio.destination);
-    oscillator.start();
-    oscillator.stop(audio.currentTime + 0.6);
+    CHIME.forEach((frequency, i) => {
+      const start = audio.currentTime + i * 0.35;
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.35, start);
+      gain.gain.exponentialRampToValueAtTime(0.001, start + 0.6);
+      oscillator.connect(gain).connect(audio.destination);
+      oscillator.start(start);
+      oscillator.stop(start + 0.6);
+    });
   } catch {
     // No audio device, or the browser refused before any user gesture: the page still shows it.
   }
@@ -27,8 +41,18 @@ export async function setNotificationsWanted(wanted) {
   localStorage.setItem(NOTIFY_KEY, wanted ? '1' : '0');
 }
 
+/** At the first start, asks once whether a completion should also be a notification (the tab may be hidden by then). */
+export function offerNotifications() {
+  if (!('Notification' in window) || Notification.permission !== 'default' || localStorage.getItem(OFFERED_KEY)) return;
+  localStorage.setItem(OFFERED_KEY, '1');
+  toast('Get a notification when a countdown completes, even with this tab in the background?', {
+    ms: 0,
+    actions: [{ label: 'Notify me', run: () => setNotificationsWanted(true) }],
+  });
+}
+
 export function signalCompleted(title) {
-  beep();
+  if (chimeWanted()) chime();
   if (notificationsWanted() && 'Notification' in window && Notification.permission === 'granted') {
     new Notification('FocusSync', { body: `“${title}” is complete.`, tag: 'focussync-complete' });
   }

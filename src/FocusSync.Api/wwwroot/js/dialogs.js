@@ -1,4 +1,6 @@
 // A modal yes/no question (native <dialog>: focus stays inside, Escape cancels).
+import { describeError } from './notices.js';
+
 const dialog = document.getElementById('confirm-dialog');
 
 export function confirmDialog(text, yesLabel = 'Delete') {
@@ -11,9 +13,8 @@ export function confirmDialog(text, yesLabel = 'Delete') {
   });
 }
 
-/** Shows a failed request's message inside a dialog instead of closing it. */
+/** Shows a failed request's message, in plain words, inside a dialog instead of closing it. */
 export function showFormError(element, error) {
-  const fields = Object.entries(error.errors ?? {}).map(([name, messages]) => `${name}: ${messages.join(' ')}`);
-  element.textContent = [error.message, ...fields].join(' ');
+  element.textContent = describeError(error);
   element.hidden = false;
 }

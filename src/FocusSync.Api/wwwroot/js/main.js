@@ -2,6 +2,7 @@
 import { patch, post } from './api.js';
 import { unlockAudio } from './alerts.js';
 import { initAnalytics, showAnalytics } from './analytics.js';
+import { describeError, toast } from './notices.js';
 import { auth } from './auth.js';
 import { serverNow, syncClock } from './clock.js';
 import { connect, disconnect } from './live.js';
@@ -11,14 +12,10 @@ import { initTimers } from './timers.js';
 
 const PAGES = ['timers', 'analytics', 'settings'];
 const $ = (id) => document.getElementById(id);
-let errorTimer = 0;
 
 function reportError(error) {
   console.error(error);
-  $('error').textContent = error?.message ?? String(error);
-  $('error').hidden = false;
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => { $('error').hidden = true; }, 8000);
+  toast(describeError(error), { kind: 'error', ms: 8000 });
 }
 
 function route() {
@@ -30,6 +27,8 @@ function route() {
     else link.removeAttribute('aria-current');
   }
   document.querySelector('.nav').hidden = !signedIn;
+  $('connection').hidden = !signedIn;
+  if (page === 'sign-in') document.querySelector('#sign-in form:not([hidden]) input, #sign-in div:not([hidden]) input')?.focus();
   if (page === 'analytics') showAnalytics();
   if (page === 'settings') showSettings();
 }

@@ -1,10 +1,13 @@
 // The timers page: sessions by group, ticking locally from the server's values, and their actions.
 import { del, patch, post } from './api.js';
-import { signalCompleted } from './alerts.js';
+import { offerNotifications, signalCompleted } from './alerts.js';
+import { serverNow } from './clock.js';
 import { confirmDialog, showFormError } from './dialogs.js';
 import { clockText, durationText, escapeHtml, parseDuration } from './format.js';
 import { resync } from './live.js';
+import { announce, toast } from './notices.js';
 import { liveView, putGroup, putSession, removeGroup, removeSession, state, subscribe } from './store.js';
+import { showTimerInTab } from './tab.js';
 
 const list = document.getElementById('session-list');
 const sessionDialog = document.getElementById('session-dialog');
@@ -13,9 +16,15 @@ const groupsDialog = document.getElementById('groups-dialog');
 const groupList = document.getElementById('group-list');
 const field = (name) => sessionForm.elements[name];
 
+const UNDO_MS = 5000;
+const STATUS_TEXT = { completed: 'Completed', running: 'Running', paused: 'Paused', ready: 'Ready' };
+
 const seenRunning = new Set(); // ids seen running in this tab: only their completion is signalled
 const signalled = new Set();
 const checked = new Set(); // `${id}:${targetTimeMs}` countdowns already re-read after their target
+const shownStatus = new Map(); // id → the status last shown, so that only changes are announced
+// Resets and deletes wait UNDO_MS for an undo, then go to the server with the instant they were pressed at.
+const pending = new Map(); // id → { kind, send }
 let editing = null;
 let report = console.error;
 
@@ -24,6 +33,9 @@ export function initTimers(reportError) {
   subscribe(render);
   setInterval(tick, 250);
   list.addEventListener('click', (e) => onCardAction(e.target.closest('button[data-action]')));
+  document.addEventListener('keydown', onShortcut);
+  addEventListener('pagehide', () => [...pending.values()].forEach((p) => p.send({ keepalive: true })));
+  document.getElementById('show-shortcuts').addEventListener('click', () => document.getElementById('shortcuts-dialog').showModal());
   document.getElementById('add-session').addEventListener('click', () => openSessionDialog(null));
   document.getElementById('reset-all').addEventListener('click', resetAll);
   document.getElementById('manage-groups').addEventListener('click', openGroupsDialog);
@@ -41,7 +53,7 @@ function render() {
     id: document.activeElement.closest('[data-id]').dataset.id,
     action: document.activeElement.dataset.action,
   };
-  const sessions = [...state.sessions.values()];
+  const sessions = [...state.sessions.values()].filter((s) => pending.get(s.id)?.kind !== 'delete');
   const sections = [...state.groups.values()].map((g) => ({ id: g.id, name: g.name, description: g.description }));
   sections.push({ id: null, name: 'Ungrouped', description: '' });
   list.innerHTML = sections
@@ -55,10 +67,16 @@ function render() {
 
 function sectionHtml(section) {
   const titleId = `group-${section.id ?? 'none'}-title`;
+  // An empty group takes one line: its name and a word saying so.
+  if (!section.items.length) {
+    return `<section class="group empty-group" aria-labelledby="${titleId}">
+      <h3 id="${titleId}">${escapeHtml(section.name)}</h3><p class="hint">no sessions yet</p>
+    </section>`;
+  }
   return `<section class="group" aria-labelledby="${titleId}">
     <h3 id="${titleId}">${escapeHtml(section.name)}</h3>
     ${section.description ? `<p class="hint">${escapeHtml(section.description)}</p>` : ''}
-    ${section.items.length ? `<div class="cards">${section.items.map(cardHtml).join('')}</div>` : '<p class="empty">No sessions in this group.</p>'}
+    <div class="cards">${section.items.map(cardHtml).join('')}</div>
   </section>`;
 }
 
@@ -67,7 +85,7 @@ function cardHtml(s) {
   const goal = s.noGoal
     ? '<p class="goal-text">No goal: counts up</p>'
     : `<label class="goal"><span data-role="goal-text"></span><progress data-role="goal" max="${s.dailyGoalMinutes * 60}"></progress></label>`;
-  return `<article class="card" data-id="${s.id}" aria-labelledby="session-${s.id}-title">
+  return `<article class="card" data-id="${s.id}" tabindex="0" aria-labelledby="session-${s.id}-title" aria-keyshortcuts="Space">
     <h4 class="title" id="session-${s.id}-title">${title}</h4>
     <p class="time" data-role="time" title="${s.noGoal ? 'Time today' : 'Time left'}"></p>
     <p class="status" data-role="status"></p>
@@ -81,16 +99,37 @@ function cardHtml(s) {
   </article>`;
 }
 
-/** Updates the ticking parts of every card, and notices countdowns that just reached zero. */
+/** What a session shows now; a reset waiting for its undo already shows as reset. */
+function shownView(s) {
+  if (pending.get(s.id)?.kind !== 'reset') return liveView(s);
+  const view = liveView(s);
+  return { running: false, completed: false, seconds: s.noGoal ? view.focus : s.initialDuration, focus: view.focus, fresh: true };
+}
+
+/** A countdown is shown rounded up, so it reads 00:01 until its last second is over; a stopwatch rounds down. */
+const timeText = (s, view) => clockText(s.noGoal ? view.seconds : Math.ceil(view.seconds - 1e-6));
+
+function statusOf(s, view) {
+  if (view.completed) return 'completed';
+  if (view.running) return 'running';
+  const untouched = view.fresh || (s.noGoal ? view.focus === 0 : s.timeLeft === s.initialDuration);
+  return untouched ? 'ready' : 'paused';
+}
+
+/** Updates the ticking parts of every card, the tab's title and icon, and notices countdowns that just reached zero. */
 function tick() {
+  const shown = [];
   for (const card of list.querySelectorAll('.card')) {
     const s = state.sessions.get(Number(card.dataset.id));
     if (!s) continue;
-    const view = liveView(s);
-    const status = view.completed ? 'completed' : view.running ? 'running' : 'paused';
+    const view = shownView(s);
+    const status = statusOf(s, view);
     card.dataset.state = status;
-    card.querySelector('[data-role=time]').textContent = clockText(view.seconds);
-    card.querySelector('[data-role=status]').textContent = { completed: 'Completed', running: 'Running', paused: 'Paused' }[status];
+    card.querySelector('[data-role=time]').textContent = timeText(s, view);
+    card.querySelector('[data-role=status]').textContent = STATUS_TEXT[status];
+    if (shownStatus.has(s.id) && shownStatus.get(s.id) !== status) announce(`${s.title}: ${STATUS_TEXT[status]}`);
+    shownStatus.set(s.id, status);
+    shown.push({ title: s.title, status, seconds: view.seconds, text: timeText(s, view) });
     const toggle = card.querySelector('[data-action=toggle]');
     toggle.textContent = view.running ? 'Pause' : 'Start';
     toggle.setAttribute('aria-label', `${view.running ? 'Pause' : 'Start'} ${s.title}`);
@@ -101,6 +140,7 @@ function tick() {
     }
     noticeCompletion(s, view);
   }
+  showTimerInTab(shown);
 }
 
 function noticeCompletion(s, view) {
@@ -112,6 +152,10 @@ function noticeCompletion(s, view) {
   if (seenRunning.has(s.id) && !signalled.has(s.id)) {
     signalled.add(s.id);
     signalCompleted(s.title);
+    toast(`“${s.title}” is complete.`, {
+      kind: 'done', ms: 0,
+      actions: [{ label: 'Start again', run: () => act(s.id, 'reset').then(() => act(s.id, 'start')) }],
+    });
   }
   // The server completes it within a second and says so; should that event be missed, read it back.
   const key = `${s.id}:${s.targetTimeMs}`;
@@ -121,30 +165,104 @@ function noticeCompletion(s, view) {
   }
 }
 
+/**
+ * Sends one action on a session as of the instant it was asked for, built on the version shown: a session that
+ * changed elsewhere meanwhile is refused (412) rather than acted on blindly, and the page shows its latest state.
+ */
+async function act(id, action, at = serverNow()) {
+  const s = state.sessions.get(id);
+  if (!s) return;
+  const running = [...state.sessions.values()].filter((o) => o.id !== id && liveView(o).running);
+  try {
+    putSession(await post(`/sessions/${id}/actions/${action}`, { at: Math.round(at), baseVersion: s.version }));
+  } catch (error) {
+    refused(error);
+    return;
+  }
+  if (action === 'start') {
+    offerNotifications();
+    const paused = running.filter((o) => !liveView(state.sessions.get(o.id) ?? o).running).map((o) => o.title);
+    if (paused.length) toast(`Paused ${paused.join(', ')}: only one timer runs at a time.`);
+  }
+}
+
+/** A refused change: the session as the server has it replaces the page's, and the person is told in plain words. */
+function refused(error) {
+  if (error?.status === 412 && error.problem?.session) putSession(error.problem.session);
+  if (error?.status === 404 || error?.status === 409) resync();
+  report(error);
+}
+
 async function onCardAction(button) {
   if (!button) return;
   const s = state.sessions.get(Number(button.closest('[data-id]').dataset.id));
   if (!s) return;
-  try {
-    switch (button.dataset.action) {
-      case 'toggle':
-        putSession(await post(`/sessions/${s.id}/actions/${liveView(s).running ? 'pause' : 'start'}`));
-        break;
-      case 'reset':
-        putSession(await post(`/sessions/${s.id}/actions/reset`));
-        break;
-      case 'edit':
-        openSessionDialog(s);
-        break;
-      case 'delete':
-        if (await confirmDialog(`Delete “${s.title}”? Its recorded time stays in the analytics.`)) {
-          await del(`/sessions/${s.id}`);
-          removeSession(s.id);
-        }
-        break;
-    }
-  } catch (error) {
-    report(error);
+  switch (button.dataset.action) {
+    case 'toggle':
+      await act(s.id, liveView(s).running ? 'pause' : 'start');
+      break;
+    case 'reset':
+      if (liveView(s).running) later(s, 'reset');
+      else await act(s.id, 'reset');
+      break;
+    case 'edit':
+      openSessionDialog(s);
+      break;
+    case 'delete':
+      later(s, 'delete');
+      break;
+  }
+}
+
+/** A reset of a running timer, or a delete, shown at once and sent after a short undo window (or on leaving the page). */
+function later(s, kind) {
+  const at = Math.round(serverNow());
+  const cards = [...list.querySelectorAll('.card')];
+  const next = cards[cards.findIndex((c) => c.dataset.id === String(s.id)) + 1];
+  let sent = false;
+  const send = ({ keepalive = false } = {}) => {
+    if (sent) return;
+    sent = true;
+    pending.delete(s.id);
+    dismiss();
+    const done = kind === 'delete'
+      ? del(`/sessions/${s.id}?at=${at}&baseVersion=${s.version}`, { keepalive }).then(() => removeSession(s.id))
+      : post(`/sessions/${s.id}/actions/reset`, { at, baseVersion: s.version }, { keepalive }).then(putSession);
+    done.catch((error) => {
+      render();
+      refused(error);
+    });
+  };
+  const undo = () => {
+    sent = true;
+    clearTimeout(timer);
+    pending.delete(s.id);
+    render();
+    announce(`${kind === 'delete' ? 'Delete' : 'Reset'} of ${s.title} undone`);
+  };
+  const text = kind === 'delete' ? `Deleted “${s.title}”. Its recorded time stays in the analytics.` : `Reset “${s.title}”.`;
+  const dismiss = toast(text, { ms: 0, actions: [{ label: 'Undo', run: undo }, { label: 'OK', run: () => send() }] });
+  const timer = setTimeout(send, UNDO_MS);
+  pending.set(s.id, { kind, send });
+  render();
+  if (kind === 'delete') (next?.querySelector('[data-action=toggle]') ?? document.getElementById('add-session')).focus();
+}
+
+/** Space starts or pauses the focused session, N adds one, ? lists the shortcuts; typing in a field is left alone. */
+function onShortcut(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || document.querySelector('dialog[open]')) return;
+  if (e.target.closest('input, select, textarea, button') || document.getElementById('timers').hidden) return;
+  const card = e.target.closest?.('.card');
+  if (e.key === ' ' && card) {
+    e.preventDefault();
+    const s = state.sessions.get(Number(card.dataset.id));
+    if (s) act(s.id, liveView(s).running ? 'pause' : 'start');
+  } else if (e.key === 'n' || e.key === 'N') {
+    e.preventDefault();
+    openSessionDialog(null);
+  } else if (e.key === '?') {
+    e.preventDefault();
+    document.getElementById('shortcuts-dialog').showModal();
   }
 }
 
