@@ -2,13 +2,18 @@
 // a table of totals and streaks, and the same report as CSV.
 import { api, get } from './api.js';
 import { durationText, escapeHtml } from './format.js';
-import { state } from './store.js';
+import { describeError } from './notices.js';
+import { liveView, state, subscribe } from './store.js';
 
 const COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#ca8a04', '#4f46e5', '#dc2626'];
 const form = document.getElementById('analytics-form');
 const canvas = document.getElementById('analytics-chart');
+const errorBox = document.getElementById('analytics-error');
+const page = document.getElementById('analytics');
+const RUNNING_REFRESH_MS = 30_000;
 let chart = null;
 let report = console.error;
+let refreshTimer = 0;
 
 export function initAnalytics(reportError) {
   report = reportError;
@@ -20,7 +25,44 @@ export function initAnalytics(reportError) {
     form.elements.from.value = form.elements.to.value = ''; // each period has its own default range
     showAnalytics();
   });
+  for (const name of ['from', 'to', 'groupId']) form.elements[name].addEventListener('change', showAnalytics);
+  form.querySelector('.quick-ranges').addEventListener('click', (e) => {
+    const range = e.target.closest('button[data-range]')?.dataset.range;
+    if (range) quickRange(range);
+  });
   document.getElementById('download-csv').addEventListener('click', downloadCsv);
+  // The report follows the timers: any change refreshes it, and a running timer's time every half minute.
+  subscribe(() => scheduleRefresh(1000));
+  setInterval(() => {
+    if ([...state.sessions.values()].some((s) => liveView(s).running)) scheduleRefresh(0);
+  }, RUNNING_REFRESH_MS);
+}
+
+function scheduleRefresh(delayMs) {
+  if (page.hidden) return;
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(showAnalytics, delayMs);
+}
+
+/** A date `days` after an ISO date, as an ISO date. */
+const addDays = (iso, days) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+function quickRange(range) {
+  const today = state.user?.currentDay;
+  if (!today) return;
+  const weekday = new Date(`${today}T00:00:00Z`).getUTCDay();
+  const sinceWeekStart = (weekday - WEEKDAYS.indexOf(state.user.weekStart) + 7) % 7;
+  const [period, from] = {
+    'this-week': ['daily', addDays(today, -sinceWeekStart)],
+    'last-30-days': ['daily', addDays(today, -29)],
+    'this-year': ['monthly', `${today.slice(0, 4)}-01-01`],
+  }[range];
+  form.elements.period.value = period;
+  form.elements.from.value = from;
+  form.elements.to.value = today;
+  showAnalytics();
 }
 
 export async function showAnalytics() {
@@ -30,9 +72,21 @@ export async function showAnalytics() {
     + [...state.groups.values()].map((g) => `<option value="${g.id}">${escapeHtml(g.name)}</option>`).join('');
   groups.value = state.groups.has(Number(selected)) ? selected : '';
   try {
-    draw(await get(`/analytics?${query()}`));
+    const data = await get(`/analytics?${query()}`);
+    errorBox.hidden = true;
+    draw(data);
   } catch (error) {
-    report(error);
+    if (error?.status !== 400) {
+      report(error);
+      return;
+    }
+    // A range the server refuses: its reason, and nothing left over from the last report.
+    errorBox.textContent = describeError(error);
+    errorBox.hidden = false;
+    chart?.destroy();
+    chart = null;
+    document.getElementById('analytics-total').textContent = '';
+    document.querySelector('#analytics-sessions tbody').innerHTML = '';
   }
 }
 

@@ -49,10 +49,9 @@ export function initTimers(reportError) {
 }
 
 function render() {
-  const focus = document.activeElement?.closest('[data-id]') && {
-    id: document.activeElement.closest('[data-id]').dataset.id,
-    action: document.activeElement.dataset.action,
-  };
+  // Rendering replaces the cards: the focused card, or button on it, is focused again afterwards.
+  const focused = document.activeElement?.closest('#session-list [data-id]');
+  const focus = focused && { id: focused.dataset.id, action: document.activeElement.dataset.action };
   const sessions = [...state.sessions.values()].filter((s) => pending.get(s.id)?.kind !== 'delete');
   const sections = [...state.groups.values()].map((g) => ({ id: g.id, name: g.name, description: g.description }));
   sections.push({ id: null, name: 'Ungrouped', description: '' });
@@ -61,7 +60,10 @@ function render() {
     .filter((section) => section.items.length > 0 || section.id !== null)
     .map(sectionHtml)
     .join('') || '<p class="empty">No sessions yet. Add one to start.</p>';
-  if (focus) list.querySelector(`[data-id="${focus.id}"] [data-action="${focus.action}"]`)?.focus();
+  if (focus) {
+    const card = list.querySelector(`.card[data-id="${focus.id}"]`);
+    (focus.action ? card?.querySelector(`[data-action="${focus.action}"]`) : card)?.focus();
+  }
   tick();
 }
 
