@@ -408,9 +408,11 @@ export class LiveView {
     this.emit({ type: 'event', event });
   }
 
-  private put(session: Session, asOfMs: number): void {
+  private put(session: Session, asOfMs: number, onlyNewer = false): void {
     const current = this.entries.get(session.id);
-    if (current === undefined || current.version <= session.version) this.entries.set(session.id, { ...session, asOfMs });
+    if (current === undefined || current.version < session.version || (!onlyNewer && current.version === session.version)) {
+      this.entries.set(session.id, { ...session, asOfMs });
+    }
   }
 
   /** Sends the queue through `/sync` until it is empty or the service cannot be reached; one flush at a time. */
@@ -508,8 +510,10 @@ export class LiveView {
       if (operation.localId !== undefined && result.session !== undefined) {
         await this.resolveLocalId(operation.localId, result.session.id);
       }
-      if (result.session !== undefined) this.put(result.session, serverTimeMs);
-      result.sessions?.forEach((s) => this.put(s, serverTimeMs));
+      // Only a newer version: the answer's live fields are as of an instant it does not give, while the event of the
+      // same change, which follows, gives its own.
+      if (result.session !== undefined) this.put(result.session, serverTimeMs, true);
+      result.sessions?.forEach((s) => this.put(s, serverTimeMs, true));
       this.emit({ type: 'confirmed', operation, result });
       return false;
     }
