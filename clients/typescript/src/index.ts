@@ -1,0 +1,12 @@
+export { defaultBackoff, retryDelayMs, type BackoffOptions } from './backoff.js';
+export { ServerClock } from './clock.js';
+export { ApiError, FeedGoneError, StaleVersionError, UnreachableError, ValidationError } from './errors.js';
+export { LiveView, type ConnectionStatus, type LiveViewOptions, type ViewChange } from './live.js';
+export type { LiveSession } from './optimistic.js';
+export { IndexedDbQueueStore, MemoryQueueStore, type QueueStore, type QueuedOperation } from './queue.js';
+export { FocusSyncClient, type ClientOptions, type TokenProvider } from './rest.js';
+export { Outcome, type Change, type ChangeType, type Credit } from './timekeeping/outcome.js';
+export { SessionTimer } from './timekeeping/sessionTimer.js';
+export { TimerRules, UserTimers, type SessionEdit } from './timekeeping/timerRules.js';
+export { UserClock, defaultSettings, sameSettings, type UserSettings } from './timekeeping/userClock.js';
+export type * from './types.js';
