@@ -509,7 +509,7 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
                 {
                     if (operation is { Kind: OperationKind.Create, LocalId: { } local } && result.Session is { } created)
                     {
-                        queue = [.. queue.Select(o => o.SessionId == local ? o with { SessionId = created.Id, BaseVersion = o.BaseVersion } : o)];
+                        queue = [.. queue.Select(o => o.SessionId == local ? o with { SessionId = created.Id } : o)];
                     }
 
                     _acknowledged.Add(new Acknowledged(operation, result, response.Seq, response.ServerTimeMs));
