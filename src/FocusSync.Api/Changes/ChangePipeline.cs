@@ -1,5 +1,5 @@
 using FocusSync.Api.Data;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using Microsoft.EntityFrameworkCore;
 
 namespace FocusSync.Api.Data;

@@ -5,7 +5,7 @@ using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Api.Sessions;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using FocusSync.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Groups;
 using FocusSync.Api.Sessions;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using FocusSync.Api.Users;
 
 namespace FocusSync.Api.Realtime;

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 
 namespace FocusSync.Api.Sessions;
 

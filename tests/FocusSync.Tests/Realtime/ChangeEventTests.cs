@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FocusSync.Api.Realtime;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 
 namespace FocusSync.Tests.Realtime;
 

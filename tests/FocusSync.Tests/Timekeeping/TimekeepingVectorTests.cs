@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using NodaTime;
 using NodaTime.Text;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using NodaTime;
-using Outcome = FocusSync.Api.Timekeeping.Outcome;
+using Outcome = FocusSync.Timekeeping.Outcome;
 
 namespace FocusSync.Tests.Timekeeping;
 

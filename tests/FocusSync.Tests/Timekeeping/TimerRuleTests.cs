@@ -1,4 +1,4 @@
-using FocusSync.Api.Timekeeping;
+using FocusSync.Timekeeping;
 using NodaTime;
 using static FocusSync.Tests.Timekeeping.TimerTestKit;
 

@@ -1,4 +1,4 @@
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 /// <summary>
 /// A session as the rules of SPEC section 3 see it: its timer, and the title and group an edit changes. Every

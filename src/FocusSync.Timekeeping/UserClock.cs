@@ -1,7 +1,7 @@
 using NodaTime;
 using NodaTime.TimeZones;
 
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 /// <summary>A user's settings and the user-day currently running (SPEC section 2).</summary>
 public sealed class UserClock

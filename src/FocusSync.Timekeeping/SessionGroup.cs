@@ -1,4 +1,4 @@
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 /// <summary>
 /// A group of sessions as the rules see it: what its owner calls it. The service's group row extends this class

@@ -1,4 +1,4 @@
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 /// <summary>A user's clock and live sessions: the state the timer rules work on.</summary>
 public sealed record UserTimers(UserClock Clock, List<SessionTimer> Sessions)

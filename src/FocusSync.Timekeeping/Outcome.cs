@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 public enum ChangeType
 {

@@ -1,7 +1,7 @@
 using NodaTime;
 using NodaTime.Text;
 
-namespace FocusSync.Api.Timekeeping;
+namespace FocusSync.Timekeeping;
 
 /// <summary>A user's settings (SPEC section 1): their day, the first day of their week, and whether one session runs at a time.</summary>
 public sealed record UserSettings(DateTimeZone Zone, LocalTime ResetTime, IsoDayOfWeek WeekStart, bool SingleRunning)

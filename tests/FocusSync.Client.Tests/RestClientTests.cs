@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text;
+using FocusSync.Tests.Infrastructure;
+
+namespace FocusSync.Client.Tests;
+
+/// <summary>The typed REST client: refusals as typed exceptions, and the account endpoints.</summary>
+public sealed class RestClientTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task ARefusalIsATypedExceptionWithTheStatusTitleAndFieldErrors(Db db)
+    {
+        await using var app = await ClientKit.StartAppAsync(db);
+        var uid = FocusSyncApp.NewUserId();
+        using var client = ClientKit.RestClient(app, uid);
+
+        var invalid = await Assert.ThrowsAsync<FocusSyncValidationException>(
+            () => client.CreateSessionAsync(new NewSession("", 0, 60), cancellationToken: Ct));
+        var session = await client.CreateSessionAsync(NewSession.Countdown("a", TimeSpan.FromMinutes(5), 10), cancellationToken: Ct);
+        await client.StartAsync(session.Id, cancellationToken: Ct);
+        var stale = await Assert.ThrowsAsync<FocusSyncConflictException>(
+            () => client.PauseAsync(session.Id, new ActionTiming(BaseVersion: session.Version), Ct));
+        var missing = await Assert.ThrowsAsync<FocusSyncNotFoundException>(() => client.GetSessionAsync(session.Id + 1000, Ct));
+        var gone = await Assert.ThrowsAsync<FocusSyncGoneException>(() => client.GetChangesAsync(1000, cancellationToken: Ct));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
+        Assert.NotNull(invalid.Title);
+        Assert.Equal(["initialDuration", "title"], invalid.Errors.Keys.Order());
+        Assert.Equal((HttpStatusCode.PreconditionFailed, 2, "RUNNING"), (stale.Status, stale.Current!.Version, stale.Current.State));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal(HttpStatusCode.Gone, gone.Status);
+    }
+
+    [Fact]
+    public async Task ExportAsksForCsvAsAZipAndCopiesTheBodyAndDeletingTheAccountIsADelete()
+    {
+        var handler = new AnsweringHandler();
+        using var client = new FocusSyncClient(new Uri("http://focussync.test/"), _ => ValueTask.FromResult("token"), handler);
+        using var zip = new MemoryStream();
+        using var json = new MemoryStream();
+
+        await client.ExportAsync(zip, ExportFormat.CsvZip, Ct);
+        await client.ExportAsync(json, ExportFormat.Json, Ct);
+        await client.DeleteAccountAsync(Ct);
+
+        Assert.Equal(
+            ["GET /me/export text/csv", "GET /me/export application/json", "DELETE /me "],
+            handler.Requests);
+        Assert.Equal("GET /me/export text/csv", Encoding.UTF8.GetString(zip.ToArray()));
+        Assert.Equal("GET /me/export application/json", Encoding.UTF8.GetString(json.ToArray()));
+    }
+
+    /// <summary>
+    /// Stands in for <c>GET /me/export</c> and <c>DELETE /me</c>, which this branch's service does not have yet: it
+    /// answers each request with the request itself.
+    /// </summary>
+    private sealed class AnsweringHandler : HttpMessageHandler
+    {
+        public List<string> Requests { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Assert.Equal("Bearer token", request.Headers.Authorization?.ToString());
+            var seen = $"{request.Method} {request.RequestUri!.AbsolutePath} {string.Join(",", request.Headers.Accept)}";
+            Requests.Add(seen);
+            return Task.FromResult(request.Method == HttpMethod.Delete
+                ? new HttpResponseMessage(HttpStatusCode.NoContent)
+                : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(seen) });
+        }
+    }
+}
