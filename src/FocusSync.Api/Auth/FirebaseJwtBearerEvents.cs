@@ -221,7 +221,7 @@ internal sealed class FirebaseJwtBearerEvents(
         kid = null;
         signed = token.Length > 0 && token[^1] != '.';
         if (token.Length > TokenValidationParameters.DefaultMaximumTokenSizeInBytes
-            || !IsCompactJwt(signed ? token : token[..^1], signed ? 3 : 2)
+            || !IsCompactJwt(signed ? token : token.AsSpan(0, token.Length - 1), signed ? 3 : 2)
             || (!signed && !acceptsUnsigned))
         {
             return false;
