@@ -21,11 +21,17 @@ public static class AuthExtensions
 
         var services = builder.Services;
         services.AddSettings<AuthOptions>(AuthOptions.Section)
-            .PostConfigure(auth =>
+            .PostConfigure<IConfiguration, IHostEnvironment>((auth, configuration, environment) =>
             {
                 if (auth.Mode == AuthMode.Development && string.IsNullOrWhiteSpace(auth.Firebase.ProjectId))
                 {
                     auth.Firebase.ProjectId = FirebaseAuthOptions.DevelopmentProjectId;
+                }
+
+                // In Production the emulator is never trusted: the guard refuses to start instead.
+                if (auth.Mode == AuthMode.Firebase && !environment.IsProduction())
+                {
+                    auth.Firebase.EmulatorHost = AuthStartupGuard.EmulatorHost(configuration);
                 }
             });
         // The guard runs again at start for configuration added after this call (e.g. by test factories).
@@ -49,7 +55,8 @@ public static class AuthExtensions
                     ValidIssuer = firebase.Issuer,
                     ValidAudience = firebase.ProjectId,
                     ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-                    RequireSignedTokens = true,
+                    // The emulator's tokens carry no signature; a signed token is still checked against the keys.
+                    RequireSignedTokens = firebase.EmulatorHost is null,
                     RequireExpirationTime = true,
                     TryAllIssuerSigningKeys = false,
                     IssuerSigningKeyResolver = (_, _, kid, _) => signingKeys.Resolve(kid),

@@ -36,4 +36,13 @@ public sealed class FirebaseAuthOptions
     public Dictionary<string, string> SigningKeys { get; set; } = [];
 
     public string Issuer => $"https://securetoken.google.com/{ProjectId}";
+
+    /// <summary>
+    /// The Firebase Auth emulator's host:port, from <c>FIREBASE_AUTH_EMULATOR_HOST</c> in Firebase mode outside
+    /// Production: its tokens are unsigned, and the web client signs in against it. Not a configuration key.
+    /// </summary>
+    public string? EmulatorHost { get; internal set; }
+
+    /// <summary>The emulator's address for the Firebase JS SDK's <c>connectAuthEmulator</c>.</summary>
+    public Uri? EmulatorUrl => EmulatorHost is null ? null : new Uri($"http://{EmulatorHost}");
 }

@@ -19,8 +19,7 @@ internal static class AuthStartupGuard
                 "Set Auth:Mode=Firebase and Auth:Firebase:ProjectId.";
         }
 
-        var emulatorHost = configuration[EmulatorHostVariable] ?? Environment.GetEnvironmentVariable(EmulatorHostVariable);
-        if (!string.IsNullOrEmpty(emulatorHost))
+        if (EmulatorHost(configuration) is not null)
         {
             return $"{EmulatorHostVariable} is set in the Production environment; " +
                 "the Firebase Auth emulator issues unsigned tokens, so the service refuses to start.";
@@ -28,6 +27,22 @@ internal static class AuthStartupGuard
 
         return null;
     }
+
+    /// <summary>The <c>FIREBASE_AUTH_EMULATOR_HOST</c> as configured, or null when it is unset or empty.</summary>
+    public static string? EmulatorHost(IConfiguration configuration)
+    {
+        var value = configuration[EmulatorHostVariable] ?? Environment.GetEnvironmentVariable(EmulatorHostVariable);
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is host:port with an explicit port, as the Firebase SDKs read the variable
+    /// (no scheme, no path).
+    /// </summary>
+    public static bool IsHostAndPort(string value) =>
+        Uri.TryCreate($"http://{value}/", UriKind.Absolute, out var uri)
+        && uri.UserInfo.Length == 0 && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+        && string.Equals(uri.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped), value, StringComparison.OrdinalIgnoreCase);
 
     public static void ThrowIfRefused(bool isDevelopmentMode, IHostEnvironment environment, IConfiguration configuration)
     {
@@ -48,6 +63,11 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment, IConfig
         if (AuthStartupGuard.Refusal(options.Mode == AuthMode.Development, environment, configuration) is { } refusal)
         {
             failures.Add(refusal);
+        }
+
+        if (options.Firebase.EmulatorHost is { } emulatorHost && !AuthStartupGuard.IsHostAndPort(emulatorHost))
+        {
+            failures.Add($"{AuthStartupGuard.EmulatorHostVariable} must be the Firebase Auth emulator's host:port (e.g. \"127.0.0.1:9099\").");
         }
 
         if (options.Mode == AuthMode.Firebase && string.IsNullOrWhiteSpace(options.Firebase.ProjectId))

@@ -5,13 +5,15 @@ using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FocusSync.Api.Auth;
 
 /// <summary>The Firebase checks JwtBearer does not make itself, and the hub's query-string token.</summary>
-internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, TimeProvider timeProvider) : JwtBearerEvents
+internal sealed class FirebaseJwtBearerEvents(
+    FirebaseSigningKeys signingKeys, TimeProvider timeProvider, IOptions<AuthOptions> options) : JwtBearerEvents
 {
     private const string BearerPrefix = "Bearer ";
 
@@ -45,9 +47,16 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         }
 
         // Refused before JwtBearer reads it: an unreadable token is a 401 with one short log line, never an exception.
-        if (!TryReadKeyId(token, out var kid))
+        var acceptsUnsigned = options.Value.Firebase.EmulatorHost is not null;
+        if (!TryReadKeyId(token, acceptsUnsigned, out var kid, out var signed))
         {
             context.Fail(MalformedToken);
+            return;
+        }
+
+        // An emulator token names no key, so there is nothing to fetch for it.
+        if (!signed)
+        {
             return;
         }
 
@@ -203,19 +212,26 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
         _ => "The token could not be validated.",
     };
 
-    /// <summary>Reads the kid of a token; false unless it is a signed compact JWT the token handler can read.</summary>
-    private static bool TryReadKeyId(string token, out string? kid)
+    /// <summary>
+    /// Reads the kid of a token; false unless it is a signed compact JWT the token handler can read, or, when
+    /// <paramref name="acceptsUnsigned"/> (the Firebase Auth emulator), an unsigned one whose alg is <c>none</c>.
+    /// </summary>
+    private static bool TryReadKeyId(string token, bool acceptsUnsigned, out string? kid, out bool signed)
     {
         kid = null;
-        if (token.Length > TokenValidationParameters.DefaultMaximumTokenSizeInBytes || !IsSignedCompactJwt(token))
+        signed = token.Length > 0 && token[^1] != '.';
+        if (token.Length > TokenValidationParameters.DefaultMaximumTokenSizeInBytes
+            || !IsCompactJwt(signed ? token : token.AsSpan(0, token.Length - 1), signed ? 3 : 2)
+            || (!signed && !acceptsUnsigned))
         {
             return false;
         }
 
         try
         {
-            kid = new JsonWebToken(token).Kid;
-            return true;
+            var parsed = new JsonWebToken(token);
+            kid = parsed.Kid;
+            return signed || parsed.Alg == SecurityAlgorithms.None;
         }
         catch (Exception)
         {
@@ -225,21 +241,21 @@ internal sealed class FirebaseJwtBearerEvents(FirebaseSigningKeys signingKeys, T
     }
 
     /// <summary>
-    /// Three non-empty base64url parts, the only shape of a Firebase ID token: never encrypted (five parts),
-    /// never unsigned (an empty third part).
+    /// <paramref name="count"/> non-empty base64url parts: a Firebase ID token is never encrypted (five parts),
+    /// and only the emulator's lacks the third (the signature).
     /// </summary>
-    private static bool IsSignedCompactJwt(ReadOnlySpan<char> token)
+    private static bool IsCompactJwt(ReadOnlySpan<char> token, int count)
     {
         var parts = 0;
         foreach (var range in token.Split('.'))
         {
             var part = token[range];
-            if (++parts > 3 || part.IsEmpty || part.Length % 4 == 1 || part.ContainsAnyExcept(_base64UrlAlphabet))
+            if (++parts > count || part.IsEmpty || part.Length % 4 == 1 || part.ContainsAnyExcept(_base64UrlAlphabet))
             {
                 return false;
             }
         }
 
-        return parts == 3;
+        return parts == count;
     }
 }

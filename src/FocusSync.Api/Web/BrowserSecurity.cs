@@ -99,17 +99,27 @@ public static class BrowserSecurity
     /// <summary>
     /// Same-origin only: the web client serves every script itself (the Firebase Web SDK included), nothing
     /// inline, no eval. With Firebase sign-in the SDK talks to Google's auth endpoints and opens its
-    /// sign-in helper frame on the auth domain, so exactly those are added.
+    /// sign-in helper frame on the auth domain, so exactly those are added; against the Firebase Auth emulator
+    /// the SDK does both on the emulator's origin instead.
     /// </summary>
     internal static string ContentSecurityPolicy(AuthOptions auth, WebClientOptions web)
     {
         var firebase = auth.Mode == AuthMode.Firebase;
         var project = auth.Firebase.ProjectId;
         var authDomain = web.Firebase.AuthDomain ?? (string.IsNullOrWhiteSpace(project) ? null : $"{project}.firebaseapp.com");
-        var connect = firebase
-            ? "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com https://www.googleapis.com"
-            : "'self'";
-        var frames = firebase && !string.IsNullOrWhiteSpace(authDomain) ? $"https://{authDomain}" : "'none'";
+        var emulator = firebase && auth.Firebase.EmulatorUrl is { } url ? url.GetLeftPart(UriPartial.Authority) : null;
+        var connect = (firebase, emulator) switch
+        {
+            (true, { } origin) => $"'self' {origin}",
+            (true, null) => "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com https://www.googleapis.com",
+            _ => "'self'",
+        };
+        var frames = (firebase, emulator) switch
+        {
+            (true, { } origin) => origin,
+            (true, null) when !string.IsNullOrWhiteSpace(authDomain) => $"https://{authDomain}",
+            _ => "'none'",
+        };
         return $"default-src 'self'; script-src 'self'; connect-src {connect}; frame-src {frames}; "
             + "img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     }

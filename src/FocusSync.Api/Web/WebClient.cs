@@ -24,7 +24,8 @@ public sealed class FirebaseWebOptions
 /// <summary>What <c>GET /config</c> tells the web client: how to sign in, and the server's clock.</summary>
 public sealed record WebClientConfig(string AuthMode, FirebaseWebConfig? Firebase, long ServerTimeMs);
 
-public sealed record FirebaseWebConfig(string ApiKey, string AuthDomain, string? ProjectId);
+/// <summary>The Firebase web config; <c>EmulatorUrl</c> is set when the service trusts the Firebase Auth emulator.</summary>
+public sealed record FirebaseWebConfig(string ApiKey, string AuthDomain, string? ProjectId, Uri? EmulatorUrl);
 
 public static class WebClient
 {
@@ -50,16 +51,39 @@ public static class WebClient
         return app;
     }
 
+    /// <summary>The API key the web client gets for the emulator when none is configured: the emulator accepts any.</summary>
+    public const string EmulatorApiKey = "demo-api-key";
+
     public static Ok<WebClientConfig> GetConfig(
         IOptions<AuthOptions> auth, IOptions<WebClientOptions> web, TimeProvider time, HttpResponse response)
     {
-        var firebase = web.Value.Firebase;
-        var firebaseConfig = auth.Value.Mode == AuthMode.Firebase
-            && !string.IsNullOrWhiteSpace(firebase.ApiKey) && !string.IsNullOrWhiteSpace(firebase.AuthDomain)
-                ? new FirebaseWebConfig(firebase.ApiKey, firebase.AuthDomain, auth.Value.Firebase.ProjectId)
-                : null;
         response.Headers.CacheControl = CacheControlHeaderValue.NoStoreString;
         return TypedResults.Ok(new WebClientConfig(
-            auth.Value.Mode.ToString(), firebaseConfig, time.GetUtcNow().ToUnixTimeMilliseconds()));
+            auth.Value.Mode.ToString(), FirebaseConfig(auth.Value, web.Value), time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
+
+    /// <summary>
+    /// The Firebase web config, or null when the web client cannot sign in with Firebase. Against the emulator
+    /// the web keys may be left out: a local run then needs no Firebase project at all.
+    /// </summary>
+    private static FirebaseWebConfig? FirebaseConfig(AuthOptions auth, WebClientOptions web)
+    {
+        if (auth.Mode != AuthMode.Firebase)
+        {
+            return null;
+        }
+
+        var firebase = auth.Firebase;
+        var apiKey = NullIfBlank(web.Firebase.ApiKey);
+        var authDomain = NullIfBlank(web.Firebase.AuthDomain);
+        if (firebase.EmulatorUrl is { } emulatorUrl)
+        {
+            return new FirebaseWebConfig(
+                apiKey ?? EmulatorApiKey, authDomain ?? $"{firebase.ProjectId}.firebaseapp.com", firebase.ProjectId, emulatorUrl);
+        }
+
+        return apiKey is not null && authDomain is not null ? new FirebaseWebConfig(apiKey, authDomain, firebase.ProjectId, null) : null;
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using FocusSync.Api.Auth;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,15 @@ namespace FocusSync.Tests.Auth;
 
 /// <summary>
 /// Bearer tokens nobody could have signed, sent to every open endpoint, every protected one and the hub's negotiate,
-/// in Firebase and in Development mode: a 401 problem where a user is needed, anonymous everywhere else, never a 5xx,
-/// and never an error or a stack trace in the log.
+/// in Firebase mode (also trusting the Firebase Auth emulator, whose unsigned tokens get further) and in Development
+/// mode: a 401 problem where a user is needed, anonymous everywhere else, never a 5xx, and never an error or a stack
+/// trace in the log.
 /// </summary>
 public sealed class MalformedTokenTests
 {
+    /// <summary>Firebase mode trusting an emulator; nothing listens at its address, as the service never calls it.</summary>
+    private const string Emulator = "Firebase with FIREBASE_AUTH_EMULATOR_HOST";
+
     private static readonly (string Method, string Path)[] OpenEndpoints =
     [
         ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/openapi/v1.json"), ("GET", "/config"),
@@ -31,6 +36,7 @@ public sealed class MalformedTokenTests
 
     [Theory]
     [InlineData("Firebase")]
+    [InlineData(Emulator)]
     [InlineData("Development")]
     public async Task AMalformedTokenOnAnOpenEndpointIsServedAsIfNoTokenWereSent(string mode)
     {
@@ -42,7 +48,7 @@ public sealed class MalformedTokenTests
         {
             using var anonymous = await SendAsync(client, method, path, authorization: null);
             Assert.True((int)anonymous.StatusCode < 500, $"{method} {path} without a token answered {(int)anonymous.StatusCode}");
-            foreach (var authorization in Authorizations(app.Tokens))
+            foreach (var authorization in Authorizations(app.Tokens, mode))
             {
                 using var response = await SendAsync(client, method, path, authorization);
                 Assert.True(
@@ -54,6 +60,7 @@ public sealed class MalformedTokenTests
 
     [Theory]
     [InlineData("Firebase")]
+    [InlineData(Emulator)]
     [InlineData("Development")]
     public async Task AMalformedTokenOnAProtectedEndpointOrTheHubIsA401Problem(string mode)
     {
@@ -62,14 +69,14 @@ public sealed class MalformedTokenTests
 
         foreach (var (method, path) in ProtectedEndpoints)
         {
-            foreach (var authorization in Authorizations(app.Tokens))
+            foreach (var authorization in Authorizations(app.Tokens, mode))
             {
                 using var response = await SendAsync(client, method, path, authorization);
                 await AssertUnauthorizedAsync(response, $"{method} {path} with '{Shorten(authorization)}'");
             }
         }
 
-        foreach (var token in Unreadable().Concat(Invalid(app.Tokens)))
+        foreach (var token in Unreadable().Concat(Invalid(app.Tokens, mode == Emulator)))
         {
             using var response = await SendAsync(client, "POST", "/hubs/sessions/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(token), null);
             await AssertUnauthorizedAsync(response, $"negotiate with ?access_token='{Shorten(token)}'");
@@ -78,6 +85,7 @@ public sealed class MalformedTokenTests
 
     [Theory]
     [InlineData("Firebase")]
+    [InlineData(Emulator)]
     [InlineData("Development")]
     public async Task AnUnreadableTokenLogsNoWarningAndNoStackTraceEvenAtTraceLevel(string mode)
     {
@@ -115,6 +123,7 @@ public sealed class MalformedTokenTests
 
     [Theory]
     [InlineData("Firebase")]
+    [InlineData(Emulator)]
     [InlineData("Development")]
     public async Task NoInvalidTokenLogsAWarningOrAStackTraceAtTheShippedLogLevels(string mode)
     {
@@ -127,7 +136,7 @@ public sealed class MalformedTokenTests
             logs.Entries.Clear();
         }
 
-        foreach (var authorization in Authorizations(app.Tokens))
+        foreach (var authorization in Authorizations(app.Tokens, mode))
         {
             foreach (var (method, path) in new[] { ("GET", "/health"), ("GET", "/me"), ("POST", "/hubs/sessions/negotiate?negotiateVersion=1") })
             {
@@ -188,8 +197,11 @@ public sealed class MalformedTokenTests
         return shapes;
     }
 
-    /// <summary>Tokens that read as JWTs but no key of the service signed them as they are.</summary>
-    public static IEnumerable<string> Invalid(TestTokens tokens)
+    /// <summary>
+    /// Tokens that read as JWTs but no key of the service signed them as they are; with <paramref name="unsignedAccepted"/>
+    /// (the emulator), without the one unsigned token whose claims are all right.
+    /// </summary>
+    public static IEnumerable<string> Invalid(TestTokens tokens, bool unsignedAccepted)
     {
         var claims = Segment("""{"sub":"user-1","iss":"x","aud":"y","exp":1,"iat":1,"auth_time":1}""");
         string[] headers =
@@ -208,7 +220,12 @@ public sealed class MalformedTokenTests
             yield return $"{Segment(header)}.{claims}.c2lnbmF0dXJl";
         }
 
-        yield return tokens.Mint(signature: TokenSignature.None);
+        if (!unsignedAccepted)
+        {
+            yield return tokens.Mint(signature: TokenSignature.None);
+        }
+
+        yield return tokens.Mint(header: h => h["alg"] = "RS256", signature: TokenSignature.None);
         yield return tokens.Mint(signature: TokenSignature.Tampered);
         yield return tokens.Mint(signature: TokenSignature.OtherKey);
         yield return tokens.MintHs256WithPublicKeyAsSecret();
@@ -241,8 +258,8 @@ public sealed class MalformedTokenTests
         yield return tokens.SignRaw(tokens.HeaderBytes(), Encoding.UTF8.GetBytes(new string('[', 10_000) + new string(']', 10_000)));
     }
 
-    private static IEnumerable<string?> Authorizations(TestTokens tokens) =>
-        Unreadable().Concat(Invalid(tokens)).Select(token => "Bearer " + token)
+    private static IEnumerable<string?> Authorizations(TestTokens tokens, string mode) =>
+        Unreadable().Concat(Invalid(tokens, mode == Emulator)).Select(token => "Bearer " + token)
             .Concat(["Bearer", "Bearer ", "Bearer    ", "bearer e30.a.b.c.d", "BEARER e30.a.b.c.d", "Bearer e30.a.b.c.d, Bearer e30.e30.",
                 "Basic dXNlcjpwYXNz", "Bearer\te30.a.b.c.d", "Bearer \u00e9.\u00e9.\u00e9", "e30.a.b.c.d"]);
 
@@ -274,7 +291,16 @@ public sealed class MalformedTokenTests
 
     private static Task<FocusSyncApp> StartAsync(string mode, Dictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?>(settings ?? []) { ["Auth:Mode"] = mode };
+        var all = new Dictionary<string, string?>(settings ?? []);
+        if (mode == Emulator)
+        {
+            all[AuthStartupGuard.EmulatorHostVariable] = "127.0.0.1:9";
+        }
+        else
+        {
+            all["Auth:Mode"] = mode;
+        }
+
         return FocusSyncApp.StartAsync(Db.Sqlite, all);
     }
 

@@ -11,6 +11,7 @@ public static class TestServices
     public const string RedisVariable = "FOCUSSYNC_TEST_REDIS";
     public const string ChromiumVariable = "FOCUSSYNC_TEST_CHROMIUM";
     public const string NginxVariable = "FOCUSSYNC_TEST_NGINX";
+    public const string FirebaseEmulatorVariable = "FOCUSSYNC_TEST_FIREBASE_EMULATOR";
     public const string RequireServicesVariable = "FOCUSSYNC_REQUIRE_SERVICES";
 
     /// <summary>Npgsql connection string; its user may create databases.</summary>
@@ -24,6 +25,12 @@ public static class TestServices
 
     /// <summary>Path of an nginx executable.</summary>
     public static string? Nginx => Read(NginxVariable);
+
+    /// <summary>
+    /// host:port of a Firebase Auth emulator serving the project <see cref="FirebaseEmulator.ProjectId"/>. Not
+    /// <c>FIREBASE_AUTH_EMULATOR_HOST</c> itself: every service a test starts would then trust the emulator.
+    /// </summary>
+    public static string? FirebaseEmulator => Read(FirebaseEmulatorVariable);
 
     public static bool RequireServices => Environment.GetEnvironmentVariable(RequireServicesVariable) == "1";
 
@@ -40,6 +47,8 @@ public static class TestServices
     }
 
     public static string RequireNginx() => Require(Nginx, NginxVariable, "nginx");
+
+    public static string RequireFirebaseEmulator() => Require(FirebaseEmulator, FirebaseEmulatorVariable, "Firebase Auth emulator");
 
     /// <summary>The service's address; without one, skips the running test, or fails it when services are required.</summary>
     private static string Require(string? value, string variable, string service)

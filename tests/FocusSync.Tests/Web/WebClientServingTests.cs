@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Api.Auth;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Web;
@@ -62,5 +63,33 @@ public sealed class WebClientServingTests
         Assert.Equal("web-api-key", firebase.GetProperty("apiKey").GetString());
         Assert.Equal("focussync-demo.firebaseapp.com", firebase.GetProperty("authDomain").GetString());
         Assert.Equal("focussync-demo", firebase.GetProperty("projectId").GetString());
+        Assert.Equal(JsonValueKind.Null, firebase.GetProperty("emulatorUrl").ValueKind);
+    }
+
+    [Fact]
+    public async Task ConfigPointsTheWebClientAtTheEmulatorTheServiceTrustsAndTheCspAllowsOnlyIt()
+    {
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser with
+        {
+            Settings = new Dictionary<string, string?>
+            {
+                ["Auth:Mode"] = "Firebase",
+                ["Auth:Firebase:ProjectId"] = "demo-focussync",
+                [AuthStartupGuard.EmulatorHostVariable] = "127.0.0.1:9099",
+            },
+        });
+        using var client = server.AnonymousClient();
+
+        using var response = await client.GetAsync("/config", TestContext.Current.CancellationToken);
+        var firebase = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("firebase");
+
+        Assert.Equal("http://127.0.0.1:9099", firebase.GetProperty("emulatorUrl").GetString());
+        Assert.Equal(Api.Web.WebClient.EmulatorApiKey, firebase.GetProperty("apiKey").GetString());
+        Assert.Equal("demo-focussync.firebaseapp.com", firebase.GetProperty("authDomain").GetString());
+        Assert.Equal("demo-focussync", firebase.GetProperty("projectId").GetString());
+        var csp = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("connect-src 'self' http://127.0.0.1:9099;", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-src http://127.0.0.1:9099;", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("googleapis.com", csp, StringComparison.Ordinal);
     }
 }

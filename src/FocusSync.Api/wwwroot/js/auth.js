@@ -93,8 +93,11 @@ async function setUpFirebase(config) {
     import('../vendor/firebase/firebase-app.js'),
     import('../vendor/firebase/firebase-auth.js'),
   ]);
-  const app = initializeApp(config);
+  const { emulatorUrl, ...options } = config;
+  const app = initializeApp(options);
   firebase = { auth: sdk.getAuth(app), sdk };
+  // The service trusts the Firebase Auth emulator (FIREBASE_AUTH_EMULATOR_HOST), so sign in against it.
+  if (emulatorUrl) sdk.connectAuthEmulator(firebase.auth, emulatorUrl);
   // The SDK refreshes the ID token itself before it expires; getIdToken() always returns a valid one.
   await new Promise((resolve) => {
     sdk.onAuthStateChanged(firebase.auth, (user) => {
