@@ -80,7 +80,8 @@ public sealed class TelemetryBenchmark : IBenchmark
             text.AppendLine($"| off | {Stats.N(Stats.Median(rates[0]))} ({string.Join(", ", rates[0].Select(Stats.N))}) | 1.00 |");
             text.AppendLine($"| on | {Stats.N(Stats.Median(rates[1]))} ({string.Join(", ", rates[1].Select(Stats.N))}) | {Stats.F(ratio)} |");
             text.AppendLine();
-            text.AppendLine($"Overhead: {Stats.F((1 - ratio) * 100, 1)} % of throughput. The sink received {exported}; "
+            text.AppendLine($"Overhead: {Stats.F((1 - ratio) * 100, 1)} % of throughput. The sink received {Stats.N(exported.Traces)} trace, "
+                + $"{Stats.N(exported.Metrics)} metric and {Stats.N(exported.Logs)} log requests ({Stats.N(exported.Bytes)} bytes); "
                 + $"a scrape of `/metrics` was {Stats.N((await scrape.Content.ReadAsByteArrayAsync(cancellationToken)).Length)} bytes.");
             return text.ToString();
         }
