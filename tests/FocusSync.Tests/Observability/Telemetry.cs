@@ -1,6 +1,8 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using FocusSync.Api.Data;
 using FocusSync.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -23,9 +25,17 @@ internal sealed class Telemetry
 
     public AppOptions Options(AppOptions options) => options with
     {
-        Services = services => services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
-            .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics)),
+        Services = services =>
+        {
+            services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
+                .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));
+
+            // EF Core stops asking whether anyone listens for a second after nobody did, in a logger that apps with
+            // the same options share: the apps of earlier tests had no listener, so this app gets a logger of its own.
+            services.ConfigureDbContext<SqliteFocusSyncDb>(db => db.ConfigureLoggingCacheTime(TimeSpan.Zero));
+            services.ConfigureDbContext<PostgresFocusSyncDb>(db => db.ConfigureLoggingCacheTime(TimeSpan.Zero));
+        },
     };
 
     public async Task<FocusSyncApp> StartAsync(Db db, AppOptions? options = null)

@@ -44,6 +44,33 @@ public sealed class TracingTests
         Assert.Equal(1, Telemetry.Points(telemetry.Metrics()["focussync.events.publish_lag"], ("type", "start")).Sum(p => p.GetHistogramCount()));
     }
 
+    [Fact]
+    public async Task OnTheRedisBackplaneTheHubSendsPublishIsASpanOfTheRequestsTrace()
+    {
+        var telemetry = new Telemetry();
+        await using var app = await telemetry.StartAsync(Db.Sqlite, new AppOptions
+        {
+            Settings = new Dictionary<string, string?>
+            {
+                ["Redis:Connection"] = TestServices.RequireRedis(),
+                ["Redis:ChannelPrefix"] = "focussync-test-" + Guid.NewGuid().ToString("N"),
+            },
+        });
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
+        var id = await user.CreateSessionIdAsync();
+        await using var hub = await app.ConnectHubAsync(user.Uid);
+        var trace = ActivityTraceId.CreateRandom();
+
+        using var start = new HttpRequestMessage(HttpMethod.Post, $"/sessions/{id}/actions/start");
+        start.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+        await user.SendAsync(start, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("start", (await hub.NextAsync()).Type());
+        var spans = await telemetry.TraceAsync(trace, s => s.Source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal));
+
+        var send = Assert.Single(spans, s => s.DisplayName == "hub send");
+        Assert.Contains(spans, s => s.Source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal) && Descends(s, send, spans));
+    }
+
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACompletionThatTheDueWorkJobPerformsRecordsHowLateItWas(Db db)
