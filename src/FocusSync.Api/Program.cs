@@ -5,6 +5,7 @@ using FocusSync.Api.Data;
 using FocusSync.Api.Feed;
 using FocusSync.Api.Groups;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using FocusSync.Api.Realtime;
 using FocusSync.Api.Sessions;
 using FocusSync.Api.Users;
@@ -14,6 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDefaultAddress();
 builder.AddStructuredLogs();
+builder.AddObservability();
 builder.AddClock();
 builder.AddTrustedProxies();
 builder.AddProblemResponses();
@@ -44,6 +46,7 @@ app.UseAuthorization();
 
 app.MapApiDocs();
 app.MapHealth();
+app.MapMetrics();
 app.MapDevTokens();
 app.MapUsers();
 app.MapSessions();

@@ -83,6 +83,9 @@ public sealed class ChangeContext : UserView
     /// <summary>When the person acted, as a timed change's request says (SPEC section 7); null for now.</summary>
     public long? AtMs { get; }
 
+    /// <summary>When the attempt committed, as a <see cref="TimeProvider.GetTimestamp"/>: where an event's publish lag starts.</summary>
+    public long CommittedAt { get; internal set; }
+
     /// <summary>The instant the change applies at: now, unless <see cref="ActAt"/> moved it back.</summary>
     public long AppliedAtMs { get; private set; }
 

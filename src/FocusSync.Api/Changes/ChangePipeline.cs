@@ -1,4 +1,5 @@
 using FocusSync.Api.Data;
+using FocusSync.Api.Observability;
 using FocusSync.Timekeeping;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +27,8 @@ public interface IChangePublisher
 /// user's write lock, and commits.
 /// </summary>
 public sealed class ChangePipeline(
-    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, ILogger<ChangePipeline> logger)
+    FocusSyncDb db, TimeProvider time, IChangePublisher publisher, DueWorkSignal dueWork, FocusSyncMetrics metrics,
+    ILogger<ChangePipeline> logger)
 {
     private const int MaxAttempts = 20;
 
@@ -129,6 +131,7 @@ public sealed class ChangePipeline(
                 }
 
                 // Another request of this user committed first (or created the user first): start again from its state.
+                metrics.CommitRetried();
                 logger.LogDebug("Retrying a change of a user after a concurrent commit (attempt {Attempt})", number);
             }
             finally
@@ -204,19 +207,41 @@ public sealed class ChangePipeline(
             return;
         }
 
-        await context.BeginTransactionAsync(cancellationToken);
-        if (context.Outcome.Changes.Count > 0)
+        var started = time.GetTimestamp();
+        using (var commit = FocusSyncTracing.Source.StartActivity("commit"))
         {
-            publisher.Record(context);
+            // The user id is what an operator follows from a slow commit to the user's other requests; no metric carries it.
+            commit?.SetTag("user.id", context.User.Id).SetTag("db.system.name", Provider).SetTag("focussync.changes", context.Outcome.Changes.Count);
+            await context.BeginTransactionAsync(cancellationToken);
+            if (context.Outcome.Changes.Count > 0)
+            {
+                publisher.Record(context);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await db.AddCreditsAsync(context.User.Id, context.Outcome.Credits, cancellationToken);
+            await context.CommitAsync(cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await db.AddCreditsAsync(context.User.Id, context.Outcome.Credits, cancellationToken);
-        await context.CommitAsync(cancellationToken);
+        context.CommittedAt = time.GetTimestamp();
+        metrics.Committed(Provider, time.GetElapsedTime(started, context.CommittedAt));
+        RecordDueWorkLag(context);
         if (context.Outcome.Changes.Count > 0)
         {
             dueWork.Due(context.User.NextDueMs);
             await PublishAsync(context);
+        }
+    }
+
+    private string Provider => db.Database.IsSqlite() ? "sqlite" : "postgresql";
+
+    /// <summary>How late each completion and user-day boundary the attempt performed was, now that it is committed.</summary>
+    private void RecordDueWorkLag(ChangeContext committed)
+    {
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var change in committed.Outcome.Changes.Where(c => c.Type is ChangeType.Complete or ChangeType.AutoReset))
+        {
+            metrics.DueWorkPerformed(TimeSpan.FromMilliseconds(nowMs - change.AtMs));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -83,7 +84,7 @@ public sealed class DueWorkSignal
 /// </summary>
 public sealed class DueWorkJob(
     IServiceScopeFactory scopes, TimeProvider time, DueWorkSignal signal,
-    IOptions<DueWorkOptions> options, ILogger<DueWorkJob> logger) : BackgroundService
+    IOptions<DueWorkOptions> options, FocusSyncMetrics metrics, ILogger<DueWorkJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -141,6 +142,9 @@ public sealed class DueWorkJob(
                 .Select(u => new { u.NextDueMs, u.Id })
                 .Take(settings.BatchSize)
                 .ToListAsync(cancellationToken);
+
+            // A full batch may be the head of a backlog: then the gauge counts the whole of it.
+            metrics.DueWorkFound(due.Count < settings.BatchSize ? due.Count : await query.CountAsync(cancellationToken));
             if (due.Count == 0)
             {
                 // Users still due here are those whose catch-up failed in this pass: wait for the next real due time.
@@ -161,6 +165,7 @@ public sealed class DueWorkJob(
 
     private async ValueTask CatchUpAsync(string userId, CancellationToken cancellationToken)
     {
+        using var span = FocusSyncTracing.Source.StartActivity("due work");
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -170,6 +175,10 @@ public sealed class DueWorkJob(
         {
             // One user's failure must not stop everyone else's completions; it is retried on the next pass.
             logger.LogError(ex, "Catching up user {UserId} failed", userId);
+        }
+        finally
+        {
+            metrics.DueWorkDone();
         }
     }
 

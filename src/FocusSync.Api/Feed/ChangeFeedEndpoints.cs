@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using FocusSync.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -64,7 +65,7 @@ public static class ChangeFeedEndpoints
     }
 
     private static async Task<Results<Ok<ChangePage>, ValidationProblem, ProblemHttpResult>> Read(
-        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, ChangePipeline changes, FocusSyncMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var since = Parse("since", request.Query["since"], 0, long.MaxValue, null, errors,
@@ -77,7 +78,9 @@ public static class ChangeFeedEndpoints
         }
 
         // A read commits what fell due first, so the events of that catch-up are stored before the page is read.
-        return await changes.ReadAsync(user.Identity(), view => ReadPageAsync(view, since!.Value, (int)limit!.Value, ct), ct);
+        var page = await changes.ReadAsync(user.Identity(), view => ReadPageAsync(view, since!.Value, (int)limit!.Value, ct), ct);
+        metrics.ChangesRead(served: page.Result is Ok<ChangePage>);
+        return page;
     }
 
     /// <summary>

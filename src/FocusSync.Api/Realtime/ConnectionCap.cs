@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FocusSync.Api.Observability;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace FocusSync.Api.Realtime;
 /// authentication and the handshake, with its user id known; refusing there closes it with an error
 /// that says why and tells the client not to reconnect.
 /// </summary>
-public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : ConnectionBookkeeping
+public sealed class ConnectionCap(IOptions<RealtimeOptions> options, FocusSyncMetrics metrics) : ConnectionBookkeeping
 {
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _admitted = new(StringComparer.Ordinal);
@@ -23,10 +24,12 @@ public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : Connectio
         var max = options.Value.MaxConnectionsPerUser;
         if (!TryAdmit(userId, max))
         {
+            metrics.HubRefused("connections_per_user");
             throw new HubException($"Too many connections: a user may hold at most {max} at once.");
         }
 
         _admitted[connection.ConnectionId] = userId;
+        metrics.HubConnected();
     }
 
     protected override void GiveBack(HubCallerContext connection)
@@ -36,6 +39,7 @@ public sealed class ConnectionCap(IOptions<RealtimeOptions> options) : Connectio
             return;
         }
 
+        metrics.HubDisconnected();
         _perUser.AddOrUpdate(userId, 0, (_, count) => count - 1);
         _perUser.TryRemove(new KeyValuePair<string, int>(userId, 0));
     }

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
 using FocusSync.Api.Changes;
+using FocusSync.Api.Observability;
 using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
@@ -8,30 +11,48 @@ namespace FocusSync.Api.Realtime;
 /// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
 /// </summary>
 public sealed class HubChangePublisher(
-    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, ILogger<HubChangePublisher> logger)
+    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, FocusSyncMetrics metrics, TimeProvider time,
+    ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
     public void Record(ChangeContext decided) => feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
 
     public Task PublishAsync(ChangeContext committed)
     {
-        var user = hub.Clients.User(committed.User.Id);
-        foreach (var change in ChangeEvent.From(committed))
+        var caller = Activity.Current;
+        var span = FocusSyncTracing.Source.StartActivity("hub send", ActivityKind.Producer);
+        try
         {
+            span?.SetTag("messaging.system", "signalr").SetTag("focussync.events", committed.Outcome.Changes.Count);
+            var user = hub.Clients.User(committed.User.Id);
+
             // Not awaited, so a client that does not read never holds up the request or anyone else. Each
             // connection still gets the events in this order: SignalR queues a connection's writes as they
             // are called, and the transport's send timeout drops a connection whose queue stops moving.
-            _ = ObserveAsync(user.Event(change), change);
+            var sends = ChangeEvent.From(committed).Select(change => ObserveAsync(user.Event(change), change, committed.CommittedAt)).ToArray();
+            _ = EndAsync(span, sends);
+        }
+        finally
+        {
+            // The span lives on with the sends; the caller's own work after this is not part of it.
+            Activity.Current = caller;
         }
 
         return Task.CompletedTask;
     }
 
-    private async Task ObserveAsync(Task send, ChangeEvent change)
+    private static async Task EndAsync(Activity? span, Task[] sends)
+    {
+        await Task.WhenAll(sends);
+        span?.Dispose();
+    }
+
+    private async Task ObserveAsync(Task send, ChangeEvent change, long committedAt)
     {
         try
         {
             await send;
+            metrics.EventPublished(JsonNamingPolicy.CamelCase.ConvertName(change.Type.ToString()), time.GetElapsedTime(committedAt));
         }
         catch (Exception ex)
         {

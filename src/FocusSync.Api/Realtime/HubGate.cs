@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using FocusSync.Api.Auth;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -27,12 +28,14 @@ public sealed class HubGate : IDisposable
     private static readonly object _entryKey = new();
 
     private readonly HubConnectionRegistry _registry;
+    private readonly FocusSyncMetrics _metrics;
     private readonly PartitionedRateLimiter<HttpContext> _perUser;
     private readonly PartitionedRateLimiter<HttpContext> _perAddress;
 
-    public HubGate(HubConnectionRegistry registry, IOptions<RealtimeOptions> options)
+    public HubGate(HubConnectionRegistry registry, IOptions<RealtimeOptions> options, FocusSyncMetrics metrics)
     {
         _registry = registry;
+        _metrics = metrics;
         var limits = options.Value;
         _perUser = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
             context.User.UserId(), _ => Bucket(limits.NewConnectionBurstPerUser, limits.NewConnectionsPerMinutePerUser)));
@@ -190,6 +193,7 @@ public sealed class HubGate : IDisposable
         var entry = _registry.Find(id);
         if (entry is null || entry.UserId != context.User.UserId())
         {
+            _metrics.HubRefused("unknown_connection");
             await RefuseAsync(context, StatusCodes.Status404NotFound, "No such connection",
                 "No hub connection with that id is open for this user. Negotiate a new one.");
             return;
@@ -226,6 +230,8 @@ public sealed class HubGate : IDisposable
         var (entry, fullLimit, pendingRetryAfter) = _registry.TryAdmit(context.User.UserId(), AddressOf(context));
         if (entry is null)
         {
+            _metrics.HubRefused(fullLimit == nameof(RealtimeOptions.MaxPendingConnectionsPerUser)
+                ? "pending_connections_per_user" : "pending_connections_per_address");
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many unfinished hub connections",
                 $"Too many hub connections that have not completed the handshake (Realtime:{fullLimit}). "
                 + "Complete or close them, or retry later.",
@@ -236,7 +242,7 @@ public sealed class HubGate : IDisposable
     }
 
     /// <summary>Takes a permit from <paramref name="limiter"/>, or writes the 429 and returns true.</summary>
-    private static async Task<bool> RateLimitedAsync(HttpContext context, PartitionedRateLimiter<HttpContext> limiter, string who, string suffix)
+    private async Task<bool> RateLimitedAsync(HttpContext context, PartitionedRateLimiter<HttpContext> limiter, string who, string suffix)
     {
         using var lease = limiter.AttemptAcquire(context);
         if (lease.IsAcquired)
@@ -244,6 +250,7 @@ public sealed class HubGate : IDisposable
             return false;
         }
 
+        _metrics.HubRefused(suffix == "PerUser" ? "new_connections_per_user" : "new_connections_per_address");
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many new hub connections",
             $"Too many new hub connections from {who} (Realtime:NewConnectionBurst{suffix}, Realtime:NewConnectionsPerMinute{suffix}). "

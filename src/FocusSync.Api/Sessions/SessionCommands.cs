@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using FocusSync.Timekeeping;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -78,6 +79,10 @@ public sealed record CommandResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? AppliedAtMs { get; init; }
 
+    /// <summary>What this request's command did, for the metrics: not stored, since a replay of it changes nothing.</summary>
+    [JsonIgnore]
+    public ActionEffect Effect { get; init; }
+
     public static CommandResult Refused(ProblemHttpResult problem) => new() { Status = problem.StatusCode, Problem = problem.ProblemDetails };
 
     /// <summary>A 400 as a plain problem whose <c>errors</c> is an extension, so that it is stored and replayed whole.</summary>
@@ -101,12 +106,31 @@ public sealed record CommandResult
 /// done once per idempotency key.
 /// </summary>
 public sealed record SessionCommands(
-    ChangePipeline Changes, IOptions<LimitOptions> Limits, IOptions<IdempotencyOptions> Idempotency, IOptions<JsonOptions> Json)
+    ChangePipeline Changes, IOptions<LimitOptions> Limits, IOptions<IdempotencyOptions> Idempotency, IOptions<JsonOptions> Json,
+    FocusSyncMetrics Metrics)
 {
-    public Task<CommandResult> ApplyAsync(UserIdentity identity, SessionCommand command, CancellationToken cancellationToken) =>
-        Changes.ApplyAsync(identity, command.AtMs, context => command.IdempotencyKey is { } key
-            ? ApplyOnceAsync(context, command, key, cancellationToken)
-            : DecideAsync(context, command, cancellationToken), cancellationToken);
+    public async Task<CommandResult> ApplyAsync(UserIdentity identity, SessionCommand command, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        var result = await Changes.ApplyAsync(identity, command.AtMs, async context =>
+        {
+            var decided = await (command.IdempotencyKey is { } key
+                ? ApplyOnceAsync(context, command, key, cancellationToken)
+                : DecideAsync(context, command, cancellationToken));
+
+            // What fell due is performed whatever the command does; only the command's own change makes it applied.
+            changed = context.Outcome.Changes.Any(c => c.Type is not (ChangeType.Complete or ChangeType.AutoReset));
+            return decided;
+        }, cancellationToken);
+        var effect = result.Status switch
+        {
+            StatusCodes.Status412PreconditionFailed => ActionEffect.Conflict,
+            >= StatusCodes.Status400BadRequest => ActionEffect.Refused,
+            _ => changed ? ActionEffect.Applied : ActionEffect.NoOp,
+        };
+        Metrics.Action(JsonNamingPolicy.CamelCase.ConvertName(command.Kind.ToString()), effect);
+        return result with { Effect = effect };
+    }
 
     /// <summary>
     /// The first result stored under the key, or, for a key not yet used (or expired), the command's result, stored

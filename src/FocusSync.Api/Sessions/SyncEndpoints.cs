@@ -180,7 +180,9 @@ public static class SyncEndpoints
         var results = new List<SyncResult>(operations.Count);
         foreach (var operation in operations)
         {
-            results.Add(SyncResult.From(await commands.ApplyAsync(identity, operation.ToCommand(), ct)));
+            var result = await commands.ApplyAsync(identity, operation.ToCommand(), ct);
+            commands.Metrics.SyncOperation(result.Effect);
+            results.Add(SyncResult.From(result));
         }
 
         var (seq, serverTimeMs) = await commands.Changes.ReadAsync(identity, view => (view.Seq, view.NowMs), ct);

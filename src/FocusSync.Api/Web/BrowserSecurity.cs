@@ -1,5 +1,6 @@
 using FocusSync.Api.Auth;
 using FocusSync.Api.Http;
+using FocusSync.Api.Observability;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -60,6 +61,7 @@ public static class BrowserSecurity
         {
             if (context.Request.IsHubRequest() && !IsAllowedOrigin(context))
             {
+                context.RequestServices.GetRequiredService<FocusSyncMetrics>().HubRefused("origin");
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
                     "Connections to the hub are only accepted from this service's own origin and Cors:AllowedOrigins.");
             }
