@@ -88,7 +88,7 @@ public sealed class OfflineDeviceTests
         var uid = FocusSyncApp.NewUserId();
         using var laptop = app.ClientFor(uid);
         using var phone = app.ClientFor(uid);
-        await using var hub = await app.ConnectHubAsync(uid);
+        await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         var random = new Random(seed);
         var queue = new List<object>();
         var phoneKnows = new Dictionary<long, int>();
