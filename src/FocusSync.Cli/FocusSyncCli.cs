@@ -69,10 +69,9 @@ public static class FocusSyncCli
         root.Subcommands.Add(login);
         root.Subcommands.Add(list);
         root.Subcommands.Add(add);
-        root.Subcommands.Add(OnSession(context, "start", "Start a session.", (c, s, ct) => c.StartAsync(s, ct)));
-        root.Subcommands.Add(OnSession(context, "pause", "Pause a session.", (c, s, ct) => c.PauseAsync(s, ct)));
-        root.Subcommands.Add(OnSession(context, "reset", "Reset a session's countdown (the time spent stays recorded).", (c, s, ct) => c.ResetAsync(s, ct)));
-        root.Subcommands.Add(OnSession(context, "delete", "Delete a session.", (c, s, ct) => c.DeleteAsync(s, ct)));
+        root.Subcommands.Add(OnSession(context, "start", "Start a session.", Sessions, (c, s, ct) => c.StartAsync(s, ct)));
+        root.Subcommands.Add(OnSession(context, "pause", "Pause a session.", Sessions, (c, s, ct) => c.PauseAsync(s, ct)));
+        root.Subcommands.Add(OnSession(context, "reset", "Reset a session's countdown (the time spent stays recorded).", Sessions, (c, s, ct) => c.ResetAsync(s, ct)));
 
         var resetAll = new Command("reset-all", "Pause and reset every session.");
         Handle(resetAll, context, (r, ct) => Sessions(r).ResetAllAsync(ct));
@@ -87,6 +86,7 @@ public static class FocusSyncCli
         Handle(edit, context, (r, ct) => Sessions(r).EditAsync(
             r.GetValue(session)!, r.GetValue(newTitle), r.GetValue(newDuration), r.GetValue(newGoal), r.GetValue(newGroup), ct));
         root.Subcommands.Add(edit);
+        root.Subcommands.Add(OnSession(context, "delete", "Delete a session.", Sessions, (c, s, ct) => c.DeleteAsync(s, ct)));
 
         var watchFor = new Option<string?>("--for") { Description = "Stop after this long (3s, 2m); otherwise on Ctrl+C." };
         var watch = new Command("watch", "A live table of the sessions, following changes from every device.") { watchFor };
@@ -117,15 +117,13 @@ public static class FocusSyncCli
 
     private static Argument<string> SessionArgument() => new("session") { Description = "The session's id, or its exact title (any case)." };
 
-    private static Command OnSession(CliContext context, string name, string description, Func<SessionCommands, string, CancellationToken, Task<int>> act)
+    private static Command OnSession(
+        CliContext context, string name, string description, Func<ParseResult, SessionCommands> commands,
+        Func<SessionCommands, string, CancellationToken, Task<int>> act)
     {
         var session = SessionArgument();
         var command = new Command(name, description) { session };
-        Handle(command, context, (r, ct) =>
-        {
-            var timeout = r.GetValue<string>("--timeout")!;
-            return act(new SessionCommands(context, Text.ParseSpan(timeout, "--timeout")), r.GetValue(session)!, ct);
-        });
+        Handle(command, context, (r, ct) => act(commands(r), r.GetValue(session)!, ct));
         return command;
     }
 

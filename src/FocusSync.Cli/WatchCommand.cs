@@ -45,7 +45,7 @@ internal static class WatchCommand
                 if (frame != last)
                 {
                     await context.Out.WriteAsync(context.Ansi
-                        ? "\e[H" + frame.Replace("\n", "\e[K\n", StringComparison.Ordinal) + "\e[J"
+                        ? (last is null ? "\e[2J" : "") + "\e[H" + frame.Replace("\n", "\e[K\n", StringComparison.Ordinal) + "\e[J"
                         : frame + "\n");
                     await context.Out.FlushAsync(CancellationToken.None);
                     last = frame;
