@@ -14,6 +14,7 @@ internal sealed class Account : IDisposable
 {
     private readonly CliContext _context;
     private readonly HttpClient _anonymous;
+    private readonly SemaphoreSlim _renewal = new(1, 1);
     private bool _renewed;
 
     private Account(CliContext context, Profile profile, TimeSpan timeout)
@@ -51,13 +52,26 @@ internal sealed class Account : IDisposable
 
     public async ValueTask<string> TokenAsync(CancellationToken cancellationToken)
     {
-        if (Profile.DevName is not null && !_renewed
-            && (Profile.ExpiresAtMs is not { } expires || expires - 60_000 < _context.Time.GetUtcNow().ToUnixTimeMilliseconds()))
+        if (Profile.DevName is null)
         {
-            await RenewAsync(cancellationToken);
+            return Profile.Token;
         }
 
-        return Profile.Token;
+        // The live view asks from several threads at once (the hub and its requests): one renewal serves them all.
+        await _renewal.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_renewed && (Profile.ExpiresAtMs is not { } expires || expires - 60_000 < _context.Time.GetUtcNow().ToUnixTimeMilliseconds()))
+            {
+                await RenewAsync(cancellationToken);
+            }
+
+            return Profile.Token;
+        }
+        finally
+        {
+            _renewal.Release();
+        }
     }
 
     /// <summary>
@@ -199,6 +213,7 @@ internal sealed class Account : IDisposable
     {
         Client.Dispose();
         _anonymous.Dispose();
+        _renewal.Dispose();
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)

@@ -70,7 +70,8 @@ internal static class ProfileFile
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var temporary = path + ".tmp";
+        // Another focussync (a watch, say) may write the same file at the same moment: each writes its own temporary file.
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -81,12 +82,6 @@ internal static class ProfileFile
         using (var writer = new StreamWriter(stream))
         {
             writer.Write(text);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            // UnixCreateMode only applies to a new file: a leftover temporary file keeps its mode otherwise.
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -319,7 +319,7 @@ internal sealed class SessionCommands(CliContext context, TimeSpan timeout)
     {
         if (replay.Sent > 0 || reportNothingSent)
         {
-            await Out.WriteLineAsync($"synced: {replay.Sent - replay.Refusals.Count(r => r.Status != 424)} of {replay.Sent} queued changes applied");
+            await Out.WriteLineAsync($"synced: {replay.Sent - replay.Refusals.Count} of {replay.Sent} queued changes applied");
         }
 
         foreach (var refusal in replay.Refusals)

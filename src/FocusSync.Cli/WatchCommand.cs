@@ -16,9 +16,9 @@ internal static class WatchCommand
         using var account = Account.Open(context, timeout);
         // A refused token fails here rather than as a view retrying for ever; an unreachable server is watched until it returns.
         await account.ReachAsync(cancellationToken);
-        using var stop = duration is { } span
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, new CancellationTokenSource(span, context.Time).Token)
-            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var elapsed = new CancellationTokenSource(duration ?? Timeout.InfiniteTimeSpan, context.Time);
+        using var stopAfter = elapsed.Token.Register(stop.Cancel);
         var refusals = new List<string>();
         var view = FocusSyncView.Create(account.ViewOptions());
         view.OperationRefused += (_, e) =>

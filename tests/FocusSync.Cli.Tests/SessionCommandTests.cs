@@ -68,12 +68,14 @@ public sealed class SessionCommandTests : IDisposable
         var badDuration = await _person.RunAsync("edit", "Draft", "--duration", "25:99");
         var badGoal = await _person.RunAsync("edit", "Draft", "--goal", "2000");
         var nothing = await _person.RunAsync("edit", "Draft");
+        var ungrouped = await _person.OkAsync("edit", "Draft", "--group", "none");
         var deleted = await _person.OkAsync("delete", "Draft");
 
         Assert.Equal(["1", "Draft", "PAUSED", "1:30:00", "0:00", "120m", "Work"], CliKit.RowOf(edited.Out, "Draft"));
         Assert.Equal((ExitCodes.Refused, true), (badDuration.ExitCode, badDuration.Error.StartsWith("--duration:", StringComparison.Ordinal)));
         Assert.Equal((ExitCodes.Refused, true), (badGoal.ExitCode, badGoal.Error.StartsWith("--goal:", StringComparison.Ordinal)));
         Assert.Equal(ExitCodes.Usage, nothing.ExitCode);
+        Assert.Equal(["1", "Draft", "PAUSED", "1:30:00", "0:00", "120m"], CliKit.RowOf(ungrouped.Out, "Draft"));
         Assert.Contains("deleted 1 'Draft'", deleted.Out, StringComparison.Ordinal);
         Assert.Empty((await server.GetSessionsAsync(TestContext.Current.CancellationToken)).Sessions);
         Assert.Equal(group.Id, Assert.Single(await server.GetGroupsAsync(TestContext.Current.CancellationToken)).Id);
