@@ -1,0 +1,3 @@
+using FocusSync.Cli;
+
+return await FocusSyncCli.RunAsync(args, CliContext.FromConsole(), handleCtrlC: true);
