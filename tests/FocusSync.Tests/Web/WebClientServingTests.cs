@@ -19,7 +19,7 @@ public sealed class WebClientServingTests
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
-        foreach (var asset in new[] { "/js/main.js", "/app.css", "/vendor/signalr.min.js", "/vendor/chart.umd.min.js" })
+        foreach (var asset in new[] { "/js/main.js", "/app.css", "/vendor/focussync-client.js", "/vendor/chart.umd.min.js" })
         {
             using var response = await client.GetAsync(asset, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
