@@ -96,6 +96,11 @@ export class LiveView {
   private forceRefresh = false;
   private resyncing: Promise<void> | null = null;
   private pendingEvents: ChangeEvent[] = [];
+  /**
+   * While a batch with a create is on its way, events wait: the create's own event comes before its answer, and
+   * applied first it would show the session twice, under its local id and its real one.
+   */
+  private awaitingCreate = false;
   private flushing: Promise<void> | null = null;
   private flushRetry: ReturnType<typeof setTimeout> | null = null;
   private flushFailures = 0;
@@ -109,6 +114,8 @@ export class LiveView {
   /** Held actions by idempotency key, with the timer that releases each. */
   private readonly held = new Map<string, { operation: QueuedOperation; timer: ReturnType<typeof setTimeout> }>();
   private wakeLoop: (() => void) | null = null;
+  /** Local ids of sessions created here, to the ids the service gave them: a page may still act on the local one. */
+  private readonly resolvedIds = new Map<number, number>();
 
   constructor(options: LiveViewOptions) {
     this.options = options;
@@ -152,8 +159,9 @@ export class LiveView {
     return [...this.groupMap.values()];
   }
 
+  /** The session with this id, or with the id the service gave the session created under this local id. */
   session(id: number): LiveSession | undefined {
-    return this.entries.get(id);
+    return this.entries.get(this.resolvedIds.get(id) ?? id);
   }
 
   /** Seconds left now on the server's clock: a running countdown ticks down from its target; null when goalless. */
@@ -339,6 +347,7 @@ export class LiveView {
    */
   private async act(kind: SyncKind, sessionId?: number, body?: CreateSession | EditSession, options: ActOptions = {}): Promise<QueuedOperation> {
     const at = Math.round(options.at ?? this.clock.now());
+    if (sessionId !== undefined) sessionId = this.resolvedIds.get(sessionId) ?? sessionId;
     const onSession = kind !== 'create' && kind !== 'resetAll';
     const target = sessionId === undefined ? undefined : this.entries.get(sessionId);
     if (onSession && target === undefined) throw new Error(`The view holds no session ${sessionId}.`);
@@ -442,10 +451,8 @@ export class LiveView {
         this.pendingEvents = [];
         this.scheduleResync();
       } finally {
-        const queued = this.pendingEvents;
-        this.pendingEvents = [];
         this.resyncing = null;
-        queued.forEach((event) => this.receive(event));
+        this.receiveHeldBack();
         this.wakeIdle();
       }
     })();
@@ -496,8 +503,14 @@ export class LiveView {
     }
   }
 
+  private receiveHeldBack(): void {
+    const queued = this.pendingEvents;
+    this.pendingEvents = [];
+    queued.forEach((event) => this.receive(event));
+  }
+
   private receive(event: ChangeEvent): void {
-    if (this.resyncing !== null || !this.loaded) {
+    if (this.resyncing !== null || !this.loaded || this.awaitingCreate) {
       this.pendingEvents.push(event);
     } else if (event.seq > this.seqValue + 1) {
       this.pendingEvents.push(event);
@@ -581,16 +594,24 @@ export class LiveView {
       batch.push(operation);
     }
     if (batch.length > 0) {
-      const response = await this.syncOrReject(batch);
-      if (response === null) return true;
-      this.clock.observe(response.serverTimeMs);
-      for (const [i, result] of response.results.entries()) {
-        const operation = batch[i]!;
-        if (result.status === 429 || result.status >= 500) {
-          throw new ApiError(result.status, result.problem ?? { status: result.status });
+      this.awaitingCreate = batch.some((o) => o.kind === 'create');
+      try {
+        const response = await this.syncOrReject(batch);
+        if (response === null) return true;
+        this.clock.observe(response.serverTimeMs);
+        for (const [i, result] of response.results.entries()) {
+          const operation = batch[i]!;
+          if (result.status === 429 || result.status >= 500) {
+            throw new ApiError(result.status, result.problem ?? { status: result.status });
+          }
+          await this.queue.delete(operation.idempotencyKey);
+          needsRefetch = (await this.settle(operation, result, response.serverTimeMs)) || needsRefetch;
         }
-        await this.queue.delete(operation.idempotencyKey);
-        needsRefetch = (await this.settle(operation, result, response.serverTimeMs)) || needsRefetch;
+      } finally {
+        if (this.awaitingCreate) {
+          this.awaitingCreate = false;
+          this.receiveHeldBack();
+        }
       }
     }
     if (needsRefetch) {
@@ -644,7 +665,11 @@ export class LiveView {
 
   /** A session created offline now has its real id: the view and the queued operations on it move over. */
   private async resolveLocalId(localId: number, id: number): Promise<void> {
+    this.resolvedIds.set(localId, id);
+    // What was done to it here since stays shown under its real id, until the service's newer versions replace it.
+    const local = this.entries.get(localId);
     this.entries.delete(localId);
+    if (local !== undefined && !this.entries.has(id)) this.entries.set(id, { ...local, id });
     for (const operation of await this.queue.load()) {
       if (operation.sessionId === localId) await this.queue.put({ ...operation, sessionId: id });
     }

@@ -137,18 +137,19 @@ async function showStatus() {
   if (!navigator.onLine) state = 'offline';
   let text = LABELS[state];
   const changes = `${waiting} change${waiting === 1 ? '' : 's'}`;
-  if (waiting > 0 && state !== 'live') {
+  if (waiting > 0 && (state === 'offline' || state === 'reconnecting')) {
     waited = true;
     text = `Offline: ${changes} waiting`;
   } else if (waiting > 0 && waited) {
     text = `Sending ${changes}…`;
   } else if (state === 'live' && waited) {
     text = 'Synced';
-  } else if (state !== 'live') {
+  } else if (state !== 'live' && state !== 'connecting') {
     waited = false;
   }
-  badge.dataset.state = state;
-  badge.textContent = text;
+  // Rewritten only when it changes: it is a live region, and every write is read out.
+  if (badge.dataset.state !== state) badge.dataset.state = state;
+  if (badge.textContent !== text) badge.textContent = text;
 }
 
 addEventListener('online', () => {
