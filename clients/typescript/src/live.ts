@@ -593,6 +593,8 @@ export class LiveView {
       }
       batch.push(operation);
     }
+    // Only held actions, or what waits behind them: their release flushes again.
+    if (batch.length === 0 && !needsRefetch) return false;
     if (batch.length > 0) {
       this.awaitingCreate = batch.some((o) => o.kind === 'create');
       try {
