@@ -1,7 +1,8 @@
 // Vendors the browser builds of the web client's npm dependencies into src/FocusSync.Api/wwwroot/vendor/.
-// The client's own files live in wwwroot itself. The output is committed, so running the service never
-// needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing a dependency.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// The client's own files live in wwwroot itself; the FocusSync client, SignalR included, is bundled into
+// vendor/focussync-client.js by clients/typescript (npm run build:web), so this leaves that file alone.
+// The output is committed, so running the service never needs Node; rerun `npm --prefix web ci && npm --prefix web run build` after changing a dependency.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,14 +11,11 @@ const out = join(here, '..', 'src', 'FocusSync.Api', 'wwwroot', 'vendor');
 const modules = join(here, 'node_modules');
 
 const vendor = [
-  ['@microsoft/signalr/dist/browser/signalr.min.js', 'signalr.min.js'],
   ['chart.js/dist/chart.umd.min.js', 'chart.umd.min.js'],
   ['firebase/firebase-app.js', 'firebase/firebase-app.js'],
   ['firebase/firebase-auth.js', 'firebase/firebase-auth.js'],
 ];
 
-await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
 
 for (const [from, to] of vendor) {
   const target = join(out, to);

@@ -1,7 +1,7 @@
 export { defaultBackoff, retryDelayMs, type BackoffOptions } from './backoff.js';
 export { ServerClock } from './clock.js';
 export { ApiError, FeedGoneError, StaleVersionError, UnreachableError, ValidationError } from './errors.js';
-export { LiveView, type ConnectionStatus, type LiveViewOptions, type ViewChange } from './live.js';
+export { LiveView, type ActOptions, type ConnectionStatus, type LiveViewOptions, type ViewChange, type ViewSnapshot } from './live.js';
 export type { LiveSession } from './optimistic.js';
 export { IndexedDbQueueStore, MemoryQueueStore, type QueueStore, type QueuedOperation } from './queue.js';
 export { FocusSyncClient, type ClientOptions, type TokenProvider } from './rest.js';

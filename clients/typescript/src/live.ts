@@ -29,9 +29,34 @@ export type ViewChange =
   | { readonly type: 'rejected'; readonly operation: QueuedOperation; readonly error: ApiError }
   | { readonly type: 'status'; readonly status: ConnectionStatus };
 
+/**
+ * What a view held, to start the next one from: a page opened without a network shows it at once, and once the
+ * service answers the view carries on from its `seq` through the change feed.
+ */
+export interface ViewSnapshot {
+  readonly seq: number;
+  readonly user: User | null;
+  readonly sessions: readonly LiveSession[];
+  readonly groups: readonly Group[];
+  /** The server's clock minus the local one when the snapshot was taken. */
+  readonly clockOffsetMs: number;
+}
+
+/** When an action was asked for (default: now, on the server's clock), and how long it may still be withdrawn. */
+export interface ActOptions {
+  readonly at?: number;
+  /**
+   * Milliseconds during which the action is kept, unapplied and unsent, so that {@link LiveView.withdraw} can still
+   * take it back (an undo). It is in the queue from the start, so a page closed meanwhile loses nothing.
+   */
+  readonly holdMs?: number;
+}
+
 export interface LiveViewOptions extends ClientOptions {
   /** Where queued actions wait for the service: IndexedDB in a browser, memory elsewhere, unless given. */
   readonly queue?: QueueStore;
+  /** What a previous view held ({@link LiveView.snapshot}): the view starts from it instead of from nothing. */
+  readonly snapshot?: ViewSnapshot;
   readonly backoff?: BackoffOptions;
   /** Events read from the change feed per request. */
   readonly feedPage?: number;
@@ -43,7 +68,6 @@ const syncBatch = 100;
 const refused = (error: unknown): boolean => /Status code '401'|401/.test(String((error as Error | undefined)?.message ?? error));
 const tokenExpired = (error: unknown): boolean => /Token expired/.test(String((error as Error | undefined)?.message ?? error));
 const overCap = (error: unknown): boolean => /Too many connections/.test(String((error as Error | undefined)?.message ?? error));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function defaultQueue(baseUrl: string): QueueStore {
   return typeof indexedDB === 'undefined' ? new MemoryQueueStore() : new IndexedDbQueueStore(`focussync-queue ${baseUrl}`);
@@ -72,6 +96,11 @@ export class LiveView {
   private forceRefresh = false;
   private resyncing: Promise<void> | null = null;
   private pendingEvents: ChangeEvent[] = [];
+  /**
+   * While a batch with a create is on its way, events wait: the create's own event comes before its answer, and
+   * applied first it would show the session twice, under its local id and its real one.
+   */
+  private awaitingCreate = false;
   private flushing: Promise<void> | null = null;
   private flushRetry: ReturnType<typeof setTimeout> | null = null;
   private flushFailures = 0;
@@ -82,12 +111,31 @@ export class LiveView {
   private nextPosition = 0;
   private nextLocalId = -1;
   private readonly idle = new Set<() => void>();
+  /** Held actions by idempotency key, with the timer that releases each. */
+  private readonly held = new Map<string, { operation: QueuedOperation; timer: ReturnType<typeof setTimeout> }>();
+  private wakeLoop: (() => void) | null = null;
+  /** Local ids of sessions created here, to the ids the service gave them: a page may still act on the local one. */
+  private readonly resolvedIds = new Map<number, number>();
 
   constructor(options: LiveViewOptions) {
     this.options = options;
     this.backoff = options.backoff ?? defaultBackoff;
     this.queue = options.queue ?? defaultQueue(options.baseUrl);
     this.client = new FocusSyncClient({ ...options, getToken: ({ forceRefresh }) => this.token(forceRefresh) });
+    const snapshot = options.snapshot;
+    if (snapshot !== undefined) {
+      snapshot.sessions.forEach((s) => this.entries.set(s.id, s));
+      snapshot.groups.forEach((g) => this.groupMap.set(g.id, g));
+      this.userValue = snapshot.user;
+      this.seqValue = snapshot.seq;
+      this.loaded = true;
+      this.clock.observe(Date.now() + snapshot.clockOffsetMs);
+    }
+  }
+
+  /** What the view holds now, to start a later view from (see {@link LiveViewOptions.snapshot}). */
+  snapshot(): ViewSnapshot {
+    return { seq: this.seqValue, user: this.userValue, sessions: this.sessions, groups: this.groups, clockOffsetMs: this.clock.offset };
   }
 
   get status(): ConnectionStatus {
@@ -111,8 +159,9 @@ export class LiveView {
     return [...this.groupMap.values()];
   }
 
+  /** The session with this id, or with the id the service gave the session created under this local id. */
   session(id: number): LiveSession | undefined {
-    return this.entries.get(id);
+    return this.entries.get(this.resolvedIds.get(id) ?? id);
   }
 
   /** Seconds left now on the server's clock: a running countdown ticks down from its target; null when goalless. */
@@ -148,6 +197,8 @@ export class LiveView {
     const queued = await this.queue.load();
     this.nextPosition = Math.max(0, ...queued.map((o) => o.position + 1));
     this.nextLocalId = Math.min(-1, ...queued.map((o) => (o.localId ?? 0) - 1));
+    // Held by a page that is gone: nothing can withdraw them any more.
+    for (const operation of queued) if (operation.heldUntilMs !== undefined) await this.applyAndQueue(unheld(operation));
     const connection = new HubConnectionBuilder()
       .withUrl(`${this.client.baseUrl}/hubs/sessions`, {
         accessTokenFactory: () => this.token(false),
@@ -194,8 +245,56 @@ export class LiveView {
     if (this.resyncRetry !== null) clearTimeout(this.resyncRetry);
     this.flushRetry = null;
     this.resyncRetry = null;
+    this.held.forEach((h) => clearTimeout(h.timer));
+    this.held.clear();
+    this.wakeLoop?.();
     this.setStatus('closed');
     await connection?.stop();
+  }
+
+  /**
+   * Sends what is queued and reads the feed now, cutting short any retry's wait: for when the network comes back or
+   * a page wakes from sleep, so that it shows what changed meanwhile rather than what it held before.
+   */
+  refresh(): Promise<void> {
+    if (this.connection === null) return Promise.resolve();
+    this.wakeLoop?.();
+    if (this.flushRetry !== null) clearTimeout(this.flushRetry);
+    if (this.resyncRetry !== null) clearTimeout(this.resyncRetry);
+    this.flushRetry = null;
+    this.resyncRetry = null;
+    this.flushFailures = 0;
+    this.resyncFailures = 0;
+    return this.catchUp();
+  }
+
+  /** Takes back a held action; false once it was released (applied and on its way). */
+  async withdraw(operation: QueuedOperation): Promise<boolean> {
+    const held = this.held.get(operation.idempotencyKey);
+    if (held === undefined) return false;
+    clearTimeout(held.timer);
+    this.held.delete(operation.idempotencyKey);
+    await this.queue.delete(operation.idempotencyKey);
+    return true;
+  }
+
+  /** Ends a held action's hold early: it applies and is sent now. */
+  async release(operation: QueuedOperation): Promise<void> {
+    const held = this.held.get(operation.idempotencyKey);
+    if (held === undefined) return;
+    clearTimeout(held.timer);
+    this.held.delete(operation.idempotencyKey);
+    await this.applyAndQueue(unheld(held.operation));
+  }
+
+  /**
+   * For a page being closed: sends every held action at once, without waiting for the store, which a closing page
+   * has no time for. They stay queued, so the next view sends them again should this request not arrive; a replay
+   * of an idempotency key changes nothing.
+   */
+  leave(): void {
+    const held = [...this.held.values()].map((h) => toWire(unheld(h.operation)));
+    if (held.length > 0) void this.client.sync(held).catch(() => undefined);
   }
 
   /** The actions still waiting for the service. */
@@ -212,41 +311,43 @@ export class LiveView {
     }
   }
 
-  start(id: number): Promise<QueuedOperation> {
-    return this.act('start', id);
+  start(id: number, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('start', id, undefined, options);
   }
 
-  pause(id: number): Promise<QueuedOperation> {
-    return this.act('pause', id);
+  pause(id: number, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('pause', id, undefined, options);
   }
 
-  reset(id: number): Promise<QueuedOperation> {
-    return this.act('reset', id);
+  reset(id: number, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('reset', id, undefined, options);
   }
 
-  resetAll(): Promise<QueuedOperation> {
-    return this.act('resetAll');
+  resetAll(options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('resetAll', undefined, undefined, options);
   }
 
   /** Creates a session; until the service has it, it lives under a negative local id. */
-  create(session: CreateSession): Promise<QueuedOperation> {
-    return this.act('create', undefined, session);
+  create(session: CreateSession, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('create', undefined, session, options);
   }
 
-  edit(id: number, edit: EditSession): Promise<QueuedOperation> {
-    return this.act('edit', id, edit);
+  edit(id: number, edit: EditSession, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('edit', id, edit, options);
   }
 
-  delete(id: number): Promise<QueuedOperation> {
-    return this.act('delete', id);
+  delete(id: number, options?: ActOptions): Promise<QueuedOperation> {
+    return this.act('delete', id, undefined, options);
   }
 
   /**
    * Applies the action at once, keeps it in the queue (persisted before this resolves) and sends it when it can:
-   * `at` is now on the server's clock, `baseVersion` the version it was made on.
+   * `at` is when it was asked for on the server's clock, `baseVersion` the version it was made on. A held action
+   * waits in the queue, unapplied and unsent, until its hold ends or it is withdrawn.
    */
-  private async act(kind: SyncKind, sessionId?: number, body?: CreateSession | EditSession): Promise<QueuedOperation> {
-    const at = Math.round(this.clock.now());
+  private async act(kind: SyncKind, sessionId?: number, body?: CreateSession | EditSession, options: ActOptions = {}): Promise<QueuedOperation> {
+    const at = Math.round(options.at ?? this.clock.now());
+    if (sessionId !== undefined) sessionId = this.resolvedIds.get(sessionId) ?? sessionId;
     const onSession = kind !== 'create' && kind !== 'resetAll';
     const target = sessionId === undefined ? undefined : this.entries.get(sessionId);
     if (onSession && target === undefined) throw new Error(`The view holds no session ${sessionId}.`);
@@ -260,13 +361,25 @@ export class LiveView {
       ...(body === undefined ? {} : { body }),
       ...(target === undefined ? {} : { baseVersion: target.version }),
     };
-    const local = applyLocally(this.sessions, this.userValue, operation, at);
+    if (options.holdMs === undefined) {
+      await this.applyAndQueue(operation);
+      return operation;
+    }
+    const heldOperation = { ...operation, heldUntilMs: Date.now() + options.holdMs };
+    await this.queue.put(heldOperation);
+    const timer = setTimeout(() => void this.release(heldOperation), options.holdMs);
+    this.held.set(operation.idempotencyKey, { operation: heldOperation, timer });
+    return heldOperation;
+  }
+
+  /** Applies an action to the view as of its `at`, keeps it in the queue and starts sending it. */
+  private async applyAndQueue(operation: QueuedOperation): Promise<void> {
+    const local = applyLocally(this.sessions, this.userValue, operation, operation.at);
     local.changed.forEach((s) => this.entries.set(s.id, s));
     local.deleted.forEach((id) => this.entries.delete(id));
     await this.queue.put(operation);
     this.emit({ type: 'local', operation });
     void this.flush();
-    return operation;
   }
 
   /** The provider's token for a request or a connect; a fresh one when the service refused or expired the last. */
@@ -303,9 +416,22 @@ export class LiveView {
       } catch (error) {
         if (refused(error)) this.forceRefresh = true;
         if (this.connection === connection) this.setStatus('offline');
-        await sleep(retryDelayMs(this.backoff, attempt));
+        await this.wait(retryDelayMs(this.backoff, attempt));
       }
     }
+  }
+
+  /** Waits `ms` before the next connect attempt, or less when {@link refresh} says the network is back. */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeLoop === done) this.wakeLoop = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeLoop = done;
+    });
   }
 
   /** After a connect: what is queued goes first, so that the feed then brings its changes with everyone else's. */
@@ -325,10 +451,8 @@ export class LiveView {
         this.pendingEvents = [];
         this.scheduleResync();
       } finally {
-        const queued = this.pendingEvents;
-        this.pendingEvents = [];
         this.resyncing = null;
-        queued.forEach((event) => this.receive(event));
+        this.receiveHeldBack();
         this.wakeIdle();
       }
     })();
@@ -379,8 +503,14 @@ export class LiveView {
     }
   }
 
+  private receiveHeldBack(): void {
+    const queued = this.pendingEvents;
+    this.pendingEvents = [];
+    queued.forEach((event) => this.receive(event));
+  }
+
   private receive(event: ChangeEvent): void {
-    if (this.resyncing !== null || !this.loaded) {
+    if (this.resyncing !== null || !this.loaded || this.awaitingCreate) {
       this.pendingEvents.push(event);
     } else if (event.seq > this.seqValue + 1) {
       this.pendingEvents.push(event);
@@ -450,6 +580,8 @@ export class LiveView {
     let needsRefetch = false;
     for (const operation of queued) {
       if (batch.length === (this.oneByOne ? 1 : syncBatch)) break;
+      // Everything after a held action waits with it: sent before it, a later action could change the version it was made on.
+      if (this.held.has(operation.idempotencyKey)) break;
       const unresolved = operation.sessionId !== undefined && operation.sessionId < 0;
       if (unresolved && batch.some((o) => o.localId === operation.sessionId)) break;
       if (unresolved && !queued.some((o) => o.localId === operation.sessionId)) {
@@ -461,17 +593,27 @@ export class LiveView {
       }
       batch.push(operation);
     }
+    // Only held actions, or what waits behind them: their release flushes again.
+    if (batch.length === 0 && !needsRefetch) return false;
     if (batch.length > 0) {
-      const response = await this.syncOrReject(batch);
-      if (response === null) return true;
-      this.clock.observe(response.serverTimeMs);
-      for (const [i, result] of response.results.entries()) {
-        const operation = batch[i]!;
-        if (result.status === 429 || result.status >= 500) {
-          throw new ApiError(result.status, result.problem ?? { status: result.status });
+      this.awaitingCreate = batch.some((o) => o.kind === 'create');
+      try {
+        const response = await this.syncOrReject(batch);
+        if (response === null) return true;
+        this.clock.observe(response.serverTimeMs);
+        for (const [i, result] of response.results.entries()) {
+          const operation = batch[i]!;
+          if (result.status === 429 || result.status >= 500) {
+            throw new ApiError(result.status, result.problem ?? { status: result.status });
+          }
+          await this.queue.delete(operation.idempotencyKey);
+          needsRefetch = (await this.settle(operation, result, response.serverTimeMs)) || needsRefetch;
         }
-        await this.queue.delete(operation.idempotencyKey);
-        needsRefetch = (await this.settle(operation, result, response.serverTimeMs)) || needsRefetch;
+      } finally {
+        if (this.awaitingCreate) {
+          this.awaitingCreate = false;
+          this.receiveHeldBack();
+        }
       }
     }
     if (needsRefetch) {
@@ -525,7 +667,11 @@ export class LiveView {
 
   /** A session created offline now has its real id: the view and the queued operations on it move over. */
   private async resolveLocalId(localId: number, id: number): Promise<void> {
+    this.resolvedIds.set(localId, id);
+    // What was done to it here since stays shown under its real id, until the service's newer versions replace it.
+    const local = this.entries.get(localId);
     this.entries.delete(localId);
+    if (local !== undefined && !this.entries.has(id)) this.entries.set(id, { ...local, id });
     for (const operation of await this.queue.load()) {
       if (operation.sessionId === localId) await this.queue.put({ ...operation, sessionId: id });
     }
@@ -533,6 +679,11 @@ export class LiveView {
 }
 
 function toWire(operation: QueuedOperation): SyncOperation {
-  const { position: _position, localId: _localId, ...wire } = operation;
+  const { position: _position, localId: _localId, heldUntilMs: _heldUntilMs, ...wire } = operation;
   return wire;
+}
+
+function unheld(operation: QueuedOperation): QueuedOperation {
+  const { heldUntilMs: _heldUntilMs, ...rest } = operation;
+  return rest;
 }

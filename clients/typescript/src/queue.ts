@@ -13,6 +13,8 @@ export interface QueuedOperation {
   readonly body?: CreateSession | EditSession;
   readonly at: number;
   readonly baseVersion?: number;
+  /** Set while the action is held for an undo (local clock, ms); a view that loads it held sends it. */
+  readonly heldUntilMs?: number;
 }
 
 /** Where queued operations are kept until the service has them: they must outlive a reload of the page. */

@@ -186,15 +186,21 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
         await page.Toast("Reset “Keep me”").GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
         await Expect(page.Card("Keep me")).ToHaveAttributeAsync("data-state", "running");
 
-        // Left alone, a delete goes out when its undo window ends, dated when it was pressed.
-        var deleted = page.WaitForResponseAsync(r => r.Request.Method == "DELETE", new() { Timeout = 10_000 });
+        // Left alone, a delete goes out when its undo window ends, dated when it was pressed (through /sync, as every
+        // action of the offline-first page does).
+        var deleted = page.WaitForResponseAsync(
+            r => r.Request.Method == "POST" && r.Url.EndsWith("/sync", StringComparison.Ordinal) && r.Request.PostData!.Contains("\"delete\"", StringComparison.Ordinal),
+            new() { Timeout = 10_000 });
         var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await page.Button("Delete Drop me").ClickAsync();
         var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var response = await deleted;
         var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        Assert.Equal(204, response.Status);
-        var at = long.Parse(System.Web.HttpUtility.ParseQueryString(new Uri(response.Url).Query)["at"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var result = (await response.JsonAsync())!.Value.GetProperty("results")[0];
+        Assert.Equal(204, result.GetProperty("status").GetInt32());
+        var operation = JsonDocument.Parse(response.Request.PostData!).RootElement.GetProperty("operations")[0];
+        Assert.Equal("delete", operation.Str("kind"));
+        var at = operation.GetProperty("at").GetInt64();
         // The page's estimate of the server's clock may be off by the few milliseconds of one loopback round trip.
         Assert.InRange(at, before - 250, after + 250);
         Assert.True(sentAt - before >= 4500, $"sent {sentAt - before} ms after the press");

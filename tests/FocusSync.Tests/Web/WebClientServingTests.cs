@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FocusSync.Api.Auth;
 using FocusSync.Tests.Infrastructure;
 
@@ -20,10 +21,33 @@ public sealed class WebClientServingTests
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<title>FocusSync</title>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
-        foreach (var asset in new[] { "/js/main.js", "/app.css", "/vendor/signalr.min.js", "/vendor/chart.umd.min.js" })
+        foreach (var asset in new[] { "/js/main.js", "/app.css", "/vendor/focussync-client.js", "/vendor/chart.umd.min.js" })
         {
             using var response = await client.GetAsync(asset, TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task TheServiceWorkerRevalidatesAndEveryFileOfItsShellAndTheManifestsIconsAreServed()
+    {
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
+        using var client = server.AnonymousClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        using var worker = await client.GetAsync("/sw.js", ct);
+        Assert.Equal(HttpStatusCode.OK, worker.StatusCode);
+        Assert.True(worker.Headers.CacheControl?.NoCache, "a new service worker must reach browsers at once");
+        var shell = Regex.Matches(await worker.Content.ReadAsStringAsync(ct), @"^  '(/[^']*)',$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("/vendor/focussync-client.js", shell);
+        using var manifest = await client.GetAsync("/manifest.webmanifest", ct);
+        Assert.Equal("application/manifest+json", manifest.Content.Headers.ContentType?.MediaType);
+        var icons = (await manifest.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("icons").EnumerateArray().Select(i => i.GetProperty("src").GetString()!);
+
+        foreach (var path in shell.Concat(icons))
+        {
+            using var response = await client.GetAsync(path, ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
         }
     }
 

@@ -1,9 +1,8 @@
 // The analytics page: GET /analytics drawn as stacked bars per session with the goal as a line,
 // a table of totals and streaks, and the same report as CSV.
-import { api, get } from './api.js';
 import { durationText, escapeHtml } from './format.js';
 import { describeError } from './notices.js';
-import { liveView, state, subscribe } from './store.js';
+import { api, groups as viewGroups, sessions, shown, subscribe, user } from './view.js';
 
 const COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#ca8a04', '#4f46e5', '#dc2626'];
 const form = document.getElementById('analytics-form');
@@ -32,9 +31,9 @@ export function initAnalytics(reportError) {
   });
   document.getElementById('download-csv').addEventListener('click', downloadCsv);
   // The report follows the timers: any change refreshes it, and a running timer's time every half minute.
-  subscribe(() => scheduleRefresh(1000));
+  subscribe((change) => change.type !== 'status' && scheduleRefresh(1000));
   setInterval(() => {
-    if ([...state.sessions.values()].some((s) => liveView(s).running)) scheduleRefresh(0);
+    if (sessions().some((s) => shown(s).running)) scheduleRefresh(0);
   }, RUNNING_REFRESH_MS);
 }
 
@@ -50,10 +49,10 @@ const addDays = (iso, days) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 function quickRange(range) {
-  const today = state.user?.currentDay;
+  const today = user()?.currentDay;
   if (!today) return;
   const weekday = new Date(`${today}T00:00:00Z`).getUTCDay();
-  const sinceWeekStart = (weekday - WEEKDAYS.indexOf(state.user.weekStart) + 7) % 7;
+  const sinceWeekStart = (weekday - WEEKDAYS.indexOf(user().weekStart) + 7) % 7;
   const [period, from] = {
     'this-week': ['daily', addDays(today, -sinceWeekStart)],
     'last-30-days': ['daily', addDays(today, -29)],
@@ -69,10 +68,10 @@ export async function showAnalytics() {
   const groups = form.elements.groupId;
   const selected = groups.value;
   groups.innerHTML = '<option value="">All groups</option>'
-    + [...state.groups.values()].map((g) => `<option value="${g.id}">${escapeHtml(g.name)}</option>`).join('');
-  groups.value = state.groups.has(Number(selected)) ? selected : '';
+    + viewGroups().map((g) => `<option value="${g.id}">${escapeHtml(g.name)}</option>`).join('');
+  groups.value = viewGroups().some((g) => g.id === Number(selected)) ? selected : '';
   try {
-    const data = await get(`/analytics?${query()}`);
+    const data = await api.analytics(query());
     errorBox.hidden = true;
     draw(data);
   } catch (error) {
@@ -91,8 +90,9 @@ export async function showAnalytics() {
 }
 
 function query() {
-  const params = new URLSearchParams({ period: form.elements.period.value });
-  for (const name of ['from', 'to', 'groupId']) if (form.elements[name].value) params.set(name, form.elements[name].value);
+  const params = { period: form.elements.period.value };
+  for (const name of ['from', 'to']) if (form.elements[name].value) params[name] = form.elements[name].value;
+  if (form.elements.groupId.value) params.groupId = Number(form.elements.groupId.value);
   return params;
 }
 
@@ -163,10 +163,10 @@ function renderSessions(data) {
 
 async function downloadCsv() {
   try {
-    const response = await api('GET', `/analytics?${query()}`, undefined, { accept: 'text/csv' });
-    const name = /filename="?([^";]+)"?/.exec(response.headers.get('Content-Disposition') ?? '')?.[1]
-      ?? `focussync-${form.elements.period.value}.csv`;
-    const url = URL.createObjectURL(await response.blob());
+    const { period, from, to } = query();
+    const csv = await api.analyticsCsv(query());
+    const name = `focussync-${[period, from, to].filter(Boolean).join('-')}.csv`;
+    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     const link = Object.assign(document.createElement('a'), { href: url, download: name });
     document.body.append(link);
     link.click();

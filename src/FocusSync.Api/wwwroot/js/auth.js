@@ -18,7 +18,8 @@ export const auth = {
     onChange = changed;
     if (config.authMode === 'Development') {
       const saved = JSON.parse(localStorage.getItem(DEV_USER_KEY) ?? 'null');
-      if (saved?.name) await auth.signInDev(saved.name).catch(() => auth.signOut());
+      // Without a network the sign-in stands: the token is fetched once the service can be reached.
+      if (saved?.name) await auth.signInDev(saved.name).catch((error) => (error instanceof TypeError ? signInOffline(saved.name) : auth.signOut()));
       else onChange();
     } else if (config.firebase) {
       await setUpFirebase(config.firebase);
@@ -68,6 +69,11 @@ export const auth = {
     return refreshing ?? Promise.resolve();
   },
 };
+
+function signInOffline(name) {
+  dev = { uid: name.toLowerCase(), name, token: '', expiresAtMs: 0 };
+  setUser({ uid: dev.uid, name });
+}
 
 function setUser(user) {
   auth.user = user;

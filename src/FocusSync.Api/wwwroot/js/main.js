@@ -1,16 +1,16 @@
-// Starts the client: reads /config, signs in, connects live updates and shows the page in the URL's hash.
-import { patch, post } from './api.js';
+// Starts the client: reads /config, signs in, shows the last known state, connects live updates and shows the page
+// in the URL's hash. A service worker keeps the app's files, so that it opens without a network too.
 import { unlockAudio } from './alerts.js';
 import { initAnalytics, showAnalytics } from './analytics.js';
 import { describeError, toast } from './notices.js';
 import { auth } from './auth.js';
 import { serverNow, syncClock } from './clock.js';
-import { connect, disconnect } from './live.js';
 import { browserTimeZone, initSettings, showSettings } from './settings.js';
-import { putUser, state, subscribe } from './store.js';
 import { initTimers } from './timers.js';
+import { api, closeView, connect, openView, setUser, subscribe, user } from './view.js';
 
 const PAGES = ['timers', 'analytics', 'settings'];
+const CONFIG_KEY = 'focussync.config';
 const $ = (id) => document.getElementById(id);
 
 function reportError(error) {
@@ -33,31 +33,51 @@ function route() {
   if (page === 'settings') showSettings();
 }
 
+let signedInAs = null;
+
 async function onUserChanged() {
   $('sign-out').hidden = !auth.user;
   $('user-name').textContent = auth.user?.name ?? '';
   if (!auth.user) {
-    await disconnect();
+    closeView({ forget: signedInAs !== null });
+    signedInAs = null;
     route();
     return;
   }
+  signedInAs = auth.user.uid;
+  openView(auth.user.uid);
   route();
   try {
-    const user = await post('/me/login');
+    const me = await api.login();
     // A new account starts in UTC; the browser's own zone is the better default.
-    const isNew = serverNow() - Date.parse(user.createdAt) < 60_000;
-    putUser(isNew && user.timeZone === 'UTC' && browserTimeZone() !== 'UTC'
-      ? await patch('/me', { timeZone: browserTimeZone() })
-      : user);
+    const isNew = serverNow() - Date.parse(me.createdAt) < 60_000;
+    setUser(isNew && me.timeZone === 'UTC' && browserTimeZone() !== 'UTC'
+      ? await api.updateMe({ timeZone: browserTimeZone() })
+      : me);
   } catch (error) {
-    reportError(error);
+    // Opened without a network: the last known state shows, and the view signs in once it can.
+    if (error?.name !== 'UnreachableError') reportError(error);
   }
-  await connect(reportError);
+  connect(reportError);
+}
+
+/** The service's /config, or without a network the one this browser read last. */
+async function readConfig() {
+  try {
+    const config = await fetch('/config').then((r) => r.json());
+    syncClock(config.serverTimeMs);
+    localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, serverTimeMs: undefined }));
+    return config;
+  } catch (error) {
+    const saved = JSON.parse(localStorage.getItem(CONFIG_KEY) ?? 'null');
+    if (!saved) throw error;
+    return saved;
+  }
 }
 
 async function main() {
-  const config = await fetch('/config').then((r) => r.json());
-  syncClock(config.serverTimeMs);
+  navigator.serviceWorker?.register('/sw.js').catch((error) => console.warn('No offline copy of the app:', error));
+  const config = await readConfig();
   $('dev-sign-in').hidden = config.authMode !== 'Development';
   $('firebase-sign-in').hidden = config.authMode === 'Development' || !config.firebase;
   if (config.authMode !== 'Development' && !config.firebase) {
@@ -67,7 +87,7 @@ async function main() {
   initTimers(reportError);
   initAnalytics(reportError);
   initSettings(reportError);
-  subscribe(() => { $('user-name').textContent = state.user?.name ?? auth.user?.name ?? ''; });
+  subscribe(() => { $('user-name').textContent = user()?.name ?? auth.user?.name ?? ''; });
   addEventListener('hashchange', route);
   document.addEventListener('click', unlockAudio, { once: true });
 

@@ -57,7 +57,7 @@ export function fieldMessages(errors) {
 
 /** A failure in plain words: what happened and what the person can do. */
 export function describeError(error) {
-  if (error instanceof TypeError) return 'Can’t reach FocusSync. Check your connection and try again.';
+  if (error instanceof TypeError || error?.name === 'UnreachableError') return 'Can’t reach FocusSync. Check your connection and try again.';
   switch (error?.status) {
     case 400: return fieldMessages(error.errors).join(' ') || error.message;
     case 401: return 'Your sign-in has ended. Sign in again to go on.';

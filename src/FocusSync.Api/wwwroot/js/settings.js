@@ -1,9 +1,8 @@
 // The settings page: PATCH /me with only the fields the person touched, a form that follows changes made on other
 // devices to every field not being edited, and when the current day ends.
-import { patch } from './api.js';
 import { chimeWanted, notificationsWanted, setChimeWanted, setNotificationsWanted } from './alerts.js';
 import { serverNow } from './clock.js';
-import { putUser, state, subscribe } from './store.js';
+import { api, setUser, subscribe, user as currentUser } from './view.js';
 
 const form = document.getElementById('settings-form');
 const saved = document.getElementById('settings-saved');
@@ -26,7 +25,7 @@ export function initSettings(report) {
   }
   form.elements.timeZone.addEventListener('input', () => {
     const zone = form.elements.timeZone;
-    zone.setCustomValidity(zones.has(zone.value) || zone.value === state.user?.timeZone ? '' : 'Pick a time zone from the list, e.g. Europe/Berlin.');
+    zone.setCustomValidity(zones.has(zone.value) || zone.value === currentUser()?.timeZone ? '' : 'Pick a time zone from the list, e.g. Europe/Berlin.');
   });
   subscribe(() => {
     if (!form.closest('.page').hidden) fill();
@@ -34,14 +33,14 @@ export function initSettings(report) {
   setInterval(showNextReset, 30_000);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const user = state.user;
+    const user = currentUser();
     const changes = Object.fromEntries(
       [...touched].map((name) => [name, valueOf(name)]).filter(([name, value]) => user[name] !== value));
     saved.textContent = '';
     try {
       await setNotificationsWanted(document.getElementById('setting-notify').checked);
       setChimeWanted(document.getElementById('setting-chime').checked);
-      if (Object.keys(changes).length) putUser(await patch('/me', changes));
+      if (Object.keys(changes).length) setUser(await api.updateMe(changes));
       touched.clear();
       fill();
       saved.textContent = 'Saved.';
@@ -53,7 +52,7 @@ export function initSettings(report) {
 
 /** Shows the user's settings in every field the person has not touched since the last save. */
 function fill() {
-  const user = state.user;
+  const user = currentUser();
   if (!user) return;
   for (const name of FIELDS) {
     if (touched.has(name)) continue;
@@ -65,7 +64,7 @@ function fill() {
 
 /** "Next reset: tomorrow 23:40 (Asia/Tokyo)", from the end of the user's current day as the server has it. */
 function showNextReset() {
-  const user = state.user;
+  const user = currentUser();
   const now = serverNow();
   // Once passed, the next end arrives with the user's next read or event.
   if (!user?.currentDayEndsAtMs || user.currentDayEndsAtMs <= now) return;

@@ -1,13 +1,12 @@
-// The timers page: sessions by group, ticking locally from the server's values, and their actions.
-import { del, patch, post } from './api.js';
+// The timers page: sessions by group, ticking locally from the server's values, and their actions. Every action
+// applies at once and is queued by the live view, so the page works the same without a network.
 import { offerNotifications, signalCompleted } from './alerts.js';
 import { serverNow } from './clock.js';
 import { confirmDialog, showFormError } from './dialogs.js';
 import { clockText, durationText, escapeHtml, parseDuration } from './format.js';
-import { resync } from './live.js';
 import { announce, toast } from './notices.js';
-import { liveView, putGroup, putSession, removeGroup, removeSession, state, subscribe } from './store.js';
 import { showTimerInTab } from './tab.js';
+import { api, current, groups, refresh, session, sessions, shown, subscribe } from './view.js';
 
 const list = document.getElementById('session-list');
 const sessionDialog = document.getElementById('session-dialog');
@@ -23,18 +22,20 @@ const seenRunning = new Set(); // ids seen running in this tab: only their compl
 const signalled = new Set();
 const checked = new Set(); // `${id}:${targetTimeMs}` countdowns already re-read after their target
 const shownStatus = new Map(); // id → the status last shown, so that only changes are announced
-// Resets and deletes wait UNDO_MS for an undo, then go to the server with the instant they were pressed at.
-const pending = new Map(); // id → { kind, send }
+// Resets and deletes are held by the view for UNDO_MS, then sent with the instant they were pressed at.
+const pending = new Map(); // id → { kind, operation: Promise of the held operation, dismiss }
 let editing = null;
 let report = console.error;
+let shownGroups = '';
 
 export function initTimers(reportError) {
   report = reportError;
-  subscribe(render);
+  subscribe(onChange);
   setInterval(tick, 250);
   list.addEventListener('click', (e) => onCardAction(e.target.closest('button[data-action]')));
   document.addEventListener('keydown', onShortcut);
-  addEventListener('pagehide', () => [...pending.values()].forEach((p) => p.send({ keepalive: true })));
+  // A held action must not wait for its undo window when the page goes away.
+  addEventListener('pagehide', () => current()?.leave());
   document.getElementById('show-shortcuts').addEventListener('click', () => document.getElementById('shortcuts-dialog').showModal());
   document.getElementById('add-session').addEventListener('click', () => openSessionDialog(null));
   document.getElementById('reset-all').addEventListener('click', resetAll);
@@ -48,15 +49,31 @@ export function initTimers(reportError) {
   }
 }
 
+/** A refused change is told in plain words (the view already shows the service's state); a released hold ends its undo. */
+function onChange(change) {
+  if (change.type === 'rejected') report(change.error);
+  if (change.type === 'local') {
+    for (const [id, held] of pending) {
+      if (held.key === change.operation.idempotencyKey) {
+        pending.delete(id);
+        held.dismiss();
+      }
+    }
+  }
+  render();
+  const groupKey = JSON.stringify(groups().map((g) => [g.id, g.name, g.description]));
+  if (groupsDialog.open && groupKey !== shownGroups) renderGroups();
+}
+
 function render() {
   // Rendering replaces the cards: the focused card, or button on it, is focused again afterwards.
   const focused = document.activeElement?.closest('#session-list [data-id]');
   const focus = focused && { id: focused.dataset.id, action: document.activeElement.dataset.action };
-  const sessions = [...state.sessions.values()].filter((s) => pending.get(s.id)?.kind !== 'delete');
-  const sections = [...state.groups.values()].map((g) => ({ id: g.id, name: g.name, description: g.description }));
+  const visible = sessions().filter((s) => pending.get(s.id)?.kind !== 'delete');
+  const sections = groups().map((g) => ({ id: g.id, name: g.name, description: g.description }));
   sections.push({ id: null, name: 'Ungrouped', description: '' });
   list.innerHTML = sections
-    .map((section) => ({ ...section, items: sessions.filter((s) => (s.groupId ?? null) === section.id) }))
+    .map((section) => ({ ...section, items: visible.filter((s) => (s.groupId ?? null) === section.id) }))
     .filter((section) => section.items.length > 0 || section.id !== null)
     .map(sectionHtml)
     .join('') || '<p class="empty">No sessions yet. Add one to start.</p>';
@@ -103,8 +120,8 @@ function cardHtml(s) {
 
 /** What a session shows now; a reset waiting for its undo already shows as reset. */
 function shownView(s) {
-  if (pending.get(s.id)?.kind !== 'reset') return liveView(s);
-  const view = liveView(s);
+  if (pending.get(s.id)?.kind !== 'reset') return shown(s);
+  const view = shown(s);
   return { running: false, completed: false, seconds: s.noGoal ? view.focus : s.initialDuration, focus: view.focus, fresh: true };
 }
 
@@ -122,7 +139,7 @@ function statusOf(s, view) {
 function tick() {
   const shown = [];
   for (const card of list.querySelectorAll('.card')) {
-    const s = state.sessions.get(Number(card.dataset.id));
+    const s = session(Number(card.dataset.id));
     if (!s) continue;
     const view = shownView(s);
     const status = statusOf(s, view);
@@ -163,48 +180,48 @@ function noticeCompletion(s, view) {
   const key = `${s.id}:${s.targetTimeMs}`;
   if (s.state === 'RUNNING' && !checked.has(key)) {
     checked.add(key);
-    setTimeout(() => state.sessions.get(s.id)?.state === 'RUNNING' && resync(), 1500);
+    setTimeout(() => session(s.id)?.state === 'RUNNING' && refresh(), 1500);
   }
 }
 
 /**
- * Sends one action on a session as of the instant it was asked for, built on the version shown: a session that
- * changed elsewhere meanwhile is refused (412) rather than acted on blindly, and the page shows its latest state.
+ * Applies one action on a session at once; the view sends it as of this instant, built on the version shown: a
+ * session that changed elsewhere meanwhile is refused (412) rather than acted on blindly, and the page then shows
+ * the service's state. A reset waiting for its undo goes first, as the card already shows it.
  */
-async function act(id, action, at = serverNow()) {
-  const s = state.sessions.get(id);
-  if (!s) return;
-  const running = [...state.sessions.values()].filter((o) => o.id !== id && liveView(o).running);
+async function act(id, action) {
+  const view = current();
+  if (!view?.session(id)) return;
+  await release(id);
+  const running = view.sessions.filter((o) => o.id !== id && shown(o).running);
   try {
-    putSession(await post(`/sessions/${id}/actions/${action}`, { at: Math.round(at), baseVersion: s.version }));
+    await view[action](id);
   } catch (error) {
-    refused(error);
+    report(error);
     return;
   }
   if (action === 'start') {
     offerNotifications();
-    const paused = running.filter((o) => !liveView(state.sessions.get(o.id) ?? o).running).map((o) => o.title);
+    const paused = running.filter((o) => !shown(view.session(o.id) ?? o).running).map((o) => o.title);
     if (paused.length) toast(`Paused ${paused.join(', ')}: only one timer runs at a time.`);
   }
 }
 
-/** A refused change: the session as the server has it replaces the page's, and the person is told in plain words. */
-function refused(error) {
-  if (error?.status === 412 && error.problem?.session) putSession(error.problem.session);
-  if (error?.status === 404 || error?.status === 409) resync();
-  report(error);
+async function release(id) {
+  const held = pending.get(id);
+  if (held) await current()?.release(await held.operation);
 }
 
 async function onCardAction(button) {
   if (!button) return;
-  const s = state.sessions.get(Number(button.closest('[data-id]').dataset.id));
+  const s = session(Number(button.closest('[data-id]').dataset.id));
   if (!s) return;
   switch (button.dataset.action) {
     case 'toggle':
-      await act(s.id, liveView(s).running ? 'pause' : 'start');
+      await act(s.id, shownView(s).running ? 'pause' : 'start');
       break;
     case 'reset':
-      if (liveView(s).running) later(s, 'reset');
+      if (shown(s).running && !pending.has(s.id)) later(s, 'reset');
       else await act(s.id, 'reset');
       break;
     case 'edit':
@@ -216,36 +233,31 @@ async function onCardAction(button) {
   }
 }
 
-/** A reset of a running timer, or a delete, shown at once and sent after a short undo window (or on leaving the page). */
+/**
+ * A reset of a running timer, or a delete, shown at once and held by the view for a short undo window, dated when
+ * it was pressed. It is queued from the start, so closing the page loses nothing; an undo withdraws it.
+ */
 function later(s, kind) {
-  const at = Math.round(serverNow());
+  const view = current();
   const cards = [...list.querySelectorAll('.card')];
   const next = cards[cards.findIndex((c) => c.dataset.id === String(s.id)) + 1];
-  let sent = false;
-  const send = ({ keepalive = false } = {}) => {
-    if (sent) return;
-    sent = true;
+  const operation = view[kind](s.id, { at: Math.round(serverNow()), holdMs: UNDO_MS });
+  const held = { kind, operation, key: null, dismiss: () => {} };
+  operation.then((o) => { held.key = o.idempotencyKey; }, (error) => {
     pending.delete(s.id);
-    dismiss();
-    const done = kind === 'delete'
-      ? del(`/sessions/${s.id}?at=${at}&baseVersion=${s.version}`, { keepalive }).then(() => removeSession(s.id))
-      : post(`/sessions/${s.id}/actions/reset`, { at, baseVersion: s.version }, { keepalive }).then(putSession);
-    done.catch((error) => {
-      render();
-      refused(error);
-    });
-  };
-  const undo = () => {
-    sent = true;
-    clearTimeout(timer);
+    held.dismiss();
+    render();
+    report(error);
+  });
+  const undo = async () => {
+    if (!(await view.withdraw(await operation))) return;
     pending.delete(s.id);
     render();
     announce(`${kind === 'delete' ? 'Delete' : 'Reset'} of ${s.title} undone`);
   };
   const text = kind === 'delete' ? `Deleted “${s.title}”. Its recorded time stays in the analytics.` : `Reset “${s.title}”.`;
-  const dismiss = toast(text, { ms: 0, actions: [{ label: 'Undo', run: undo }, { label: 'OK', run: () => send() }] });
-  const timer = setTimeout(send, UNDO_MS);
-  pending.set(s.id, { kind, send });
+  held.dismiss = toast(text, { ms: 0, actions: [{ label: 'Undo', run: undo }, { label: 'OK', run: () => release(s.id) }] });
+  pending.set(s.id, held);
   render();
   if (kind === 'delete') (next?.querySelector('[data-action=toggle]') ?? document.getElementById('add-session')).focus();
 }
@@ -257,8 +269,8 @@ function onShortcut(e) {
   const card = e.target.closest?.('.card');
   if (e.key === ' ' && card) {
     e.preventDefault();
-    const s = state.sessions.get(Number(card.dataset.id));
-    if (s) act(s.id, liveView(s).running ? 'pause' : 'start');
+    const s = session(Number(card.dataset.id));
+    if (s) act(s.id, shownView(s).running ? 'pause' : 'start');
   } else if (e.key === 'n' || e.key === 'N') {
     e.preventDefault();
     openSessionDialog(null);
@@ -271,7 +283,8 @@ function onShortcut(e) {
 async function resetAll() {
   if (!(await confirmDialog('Reset every timer? Recorded time is kept.', 'Reset all'))) return;
   try {
-    await post('/sessions/actions/reset-all');
+    await Promise.all([...pending.keys()].map(release));
+    await current()?.resetAll();
   } catch (error) {
     report(error);
   }
@@ -283,7 +296,7 @@ function openSessionDialog(s) {
   document.getElementById('session-error').hidden = true;
   document.getElementById('session-dialog-title').textContent = s ? 'Edit session' : 'Add session';
   field('groupId').innerHTML = '<option value="">No group</option>'
-    + [...state.groups.values()].map((g) => `<option value="${g.id}">${escapeHtml(g.name)}</option>`).join('');
+    + groups().map((g) => `<option value="${g.id}">${escapeHtml(g.name)}</option>`).join('');
   field('title').value = s?.title ?? '';
   field('groupId').value = s?.groupId ?? '';
   field('noGoal').checked = s?.noGoal ?? false;
@@ -316,16 +329,21 @@ async function saveSession(e) {
       return;
     }
   }
+  const view = current();
+  // Deleted meanwhile, maybe on another device: the view no longer holds it.
+  const gone = { status: 404 };
   try {
     if (editing) {
-      const changes = Object.fromEntries(Object.entries(body).filter(([key, value]) => editing[key] !== value));
-      if (Object.keys(changes).length) putSession(await patch(`/sessions/${editing.id}`, changes));
+      const s = view.session(editing.id);
+      if (!s) throw gone;
+      const changes = Object.fromEntries(Object.entries(body).filter(([key, value]) => s[key] !== value));
+      if (Object.keys(changes).length) await view.edit(s.id, changes);
     } else {
-      putSession(await post('/sessions', noGoal ? { ...body, noGoal } : body));
+      await view.create(noGoal ? { ...body, noGoal } : body);
     }
     sessionDialog.close();
   } catch (error) {
-    showFormError(errorBox, error);
+    showFormError(errorBox, error === gone || !editing || view.session(editing.id) ? error : gone);
   }
 }
 
@@ -335,8 +353,10 @@ function openGroupsDialog() {
   groupsDialog.showModal();
 }
 
+/** Groups are changed online only (the live view does not queue them); the list follows the view's events. */
 function renderGroups() {
-  groupList.innerHTML = [...state.groups.values()].map((g) => `<li data-group="${g.id}">
+  shownGroups = JSON.stringify(groups().map((g) => [g.id, g.name, g.description]));
+  groupList.innerHTML = groups().map((g) => `<li data-group="${g.id}">
       <label>Name <input name="name" required maxlength="100" value="${escapeHtml(g.name)}"></label>
       <label>Description <input name="description" maxlength="1000" value="${escapeHtml(g.description)}"></label>
       <button type="button" data-action="save-group" aria-label="Save group ${escapeHtml(g.name)}">Save</button>
@@ -353,12 +373,10 @@ async function onGroupAction(button) {
   try {
     if (button.dataset.action === 'save-group') {
       const value = (name) => item.querySelector(`[name=${name}]`).value;
-      putGroup(await patch(`/groups/${id}`, { name: value('name').trim(), description: value('description') }));
-    } else if (await confirmDialog(`Delete the group “${state.groups.get(id)?.name}”? Its sessions stay, ungrouped.`)) {
-      await del(`/groups/${id}`);
-      removeGroup(id);
+      await api.editGroup(id, { name: value('name').trim(), description: value('description') });
+    } else if (await confirmDialog(`Delete the group “${groups().find((g) => g.id === id)?.name}”? Its sessions stay, ungrouped.`)) {
+      await api.deleteGroup(id);
     }
-    renderGroups();
   } catch (error) {
     showFormError(errorBox, error);
   }
@@ -368,9 +386,8 @@ async function addGroup(e) {
   e.preventDefault();
   const form = e.target;
   try {
-    putGroup(await post('/groups', { name: form.elements.name.value.trim(), description: form.elements.description.value }));
+    await api.createGroup(form.elements.name.value.trim(), form.elements.description.value);
     form.reset();
-    renderGroups();
   } catch (error) {
     showFormError(document.getElementById('group-error'), error);
   }
