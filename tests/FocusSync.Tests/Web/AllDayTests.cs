@@ -113,6 +113,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
         await page.Keyboard.PressAsync("n");
         await Expect(page.Locator("#session-dialog")).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#session-dialog")).ToBeHiddenAsync();
         await page.Keyboard.PressAsync("Shift+Slash");
         await Expect(page.Locator("#shortcuts-dialog")).ToBeVisibleAsync();
     }
