@@ -1,3 +1,4 @@
+using FocusSync.Api.Account;
 using FocusSync.Api.Analytics;
 using FocusSync.Api.Auth;
 using FocusSync.Api.Changes;
@@ -46,6 +47,7 @@ app.MapApiDocs();
 app.MapHealth();
 app.MapDevTokens();
 app.MapUsers();
+app.MapAccount();
 app.MapSessions();
 app.MapChangeFeed();
 app.MapSync();

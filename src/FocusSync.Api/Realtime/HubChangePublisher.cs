@@ -8,7 +8,7 @@ namespace FocusSync.Api.Realtime;
 /// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
 /// </summary>
 public sealed class HubChangePublisher(
-    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, ILogger<HubChangePublisher> logger)
+    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, AccountClosure accounts, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
     public void Record(ChangeContext decided) => feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
@@ -26,6 +26,8 @@ public sealed class HubChangePublisher(
 
         return Task.CompletedTask;
     }
+
+    public Task CloseAccountAsync(string userId) => accounts.CloseAsync(userId);
 
     private async Task ObserveAsync(Task send, ChangeEvent change)
     {
