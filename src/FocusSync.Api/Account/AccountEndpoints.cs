@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace FocusSync.Api.Account;
@@ -25,7 +26,7 @@ public static class AccountEndpoints
 
     private const int MaxReadAttempts = 20;
 
-    /// <summary>Bytes written before the JSON is flushed to the response: the export is never held whole in memory.</summary>
+    /// <summary>Bytes written before they are sent: the export is never held whole in memory.</summary>
     private const int FlushBytes = 32 * 1024;
 
     public static IEndpointRouteBuilder MapAccount(this IEndpointRouteBuilder app)
@@ -37,7 +38,15 @@ public static class AccountEndpoints
                 + "of one CSV file per table instead (user, groups, sessions, daily_times, changes). Rate-limited more tightly "
                 + "than other reads (RateLimits:ExportsPerHour, RateLimits:ExportBurst).")
             .Produces<AccountExport>(contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: ZipContentType)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Produces keeps one declaration per status, so the ZIP joins the JSON under the same 200 here.
+                operation.Responses?["200"].Content?.Add(ZipContentType, new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                });
+                return Task.CompletedTask;
+            })
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         me.MapDelete("/", Delete)
@@ -93,14 +102,17 @@ public static class AccountEndpoints
             response.Headers.ContentDisposition = $"attachment; filename=\"focussync-export.{(csv ? "zip" : "json")}\"";
             response.ContentType = csv ? ZipContentType : "application/json; charset=utf-8";
             var options = json.Value.SerializerOptions;
+            var sink = new ResponseSink(response.BodyWriter);
             if (csv)
             {
-                await WriteZipAsync(response.Body, head, rows, options, ct);
+                await WriteZipAsync(sink, head, rows, options, ct);
             }
             else
             {
-                await WriteJsonAsync(response.Body, head, rows, options, ct);
+                await WriteJsonAsync(sink, head, rows, options, ct);
             }
+
+            await sink.SendAsync(ct);
 
             return TypedResults.Empty;
         }
@@ -110,11 +122,11 @@ public static class AccountEndpoints
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "Export not consistent");
     }
 
-    private static async Task WriteJsonAsync(Stream body, ExportHead head, ExportRows rows, JsonSerializerOptions options, CancellationToken ct)
+    private static async Task WriteJsonAsync(ResponseSink body, ExportHead head, ExportRows rows, JsonSerializerOptions options, CancellationToken ct)
     {
         string Name(string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
 
-        await using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder });
+        using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder });
         writer.WriteStartObject();
         writer.WriteNumber(Name(nameof(AccountExport.ExportedAtMs)), head.NowMs);
         writer.WriteNumber(Name(nameof(AccountExport.Seq)), head.Seq);
@@ -125,7 +137,7 @@ public static class AccountEndpoints
         await WriteArrayAsync(Name(nameof(AccountExport.DailyTimes)), rows.DailyTimesAsync(ct));
         await WriteArrayAsync(Name(nameof(AccountExport.Changes)), rows.ChangesAsync(ct));
         writer.WriteEndObject();
-        await writer.FlushAsync(ct);
+        writer.Flush();
 
         async Task WriteArrayAsync<T>(string name, IAsyncEnumerable<T> items)
         {
@@ -133,9 +145,9 @@ public static class AccountEndpoints
             await foreach (var item in items)
             {
                 JsonSerializer.Serialize(writer, item, options);
-                if (writer.BytesPending >= FlushBytes)
+                if (body.Pending >= FlushBytes)
                 {
-                    await writer.FlushAsync(ct);
+                    await body.SendAsync(ct);
                 }
             }
 
@@ -143,14 +155,14 @@ public static class AccountEndpoints
         }
     }
 
-    private static async Task WriteZipAsync(Stream body, ExportHead head, ExportRows rows, JsonSerializerOptions options, CancellationToken ct)
+    private static async Task WriteZipAsync(ResponseSink body, ExportHead head, ExportRows rows, JsonSerializerOptions options, CancellationToken ct)
     {
         await using var zip = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
-        await WriteCsvAsync(zip, "user.csv", One(head.User), options, ct);
-        await WriteCsvAsync(zip, "groups.csv", rows.GroupsAsync(ct), options, ct);
-        await WriteCsvAsync(zip, "sessions.csv", rows.SessionsAsync(ct), options, ct);
-        await WriteCsvAsync(zip, "daily_times.csv", rows.DailyTimesAsync(ct), options, ct);
-        await WriteCsvAsync(zip, "changes.csv", rows.ChangeRowsAsync(ct), options, ct);
+        await WriteCsvAsync(zip, body, "user.csv", One(head.User), options, ct);
+        await WriteCsvAsync(zip, body, "groups.csv", rows.GroupsAsync(ct), options, ct);
+        await WriteCsvAsync(zip, body, "sessions.csv", rows.SessionsAsync(ct), options, ct);
+        await WriteCsvAsync(zip, body, "daily_times.csv", rows.DailyTimesAsync(ct), options, ct);
+        await WriteCsvAsync(zip, body, "changes.csv", rows.ChangeRowsAsync(ct), options, ct);
 
         static async IAsyncEnumerable<UserDto> One(UserDto user)
         {
@@ -164,7 +176,7 @@ public static class AccountEndpoints
     /// (text as it is, numbers and booleans as JSON writes them, null empty), so the columns follow the API's shapes.
     /// </summary>
     private static async Task WriteCsvAsync<T>(
-        ZipArchive zip, string name, IAsyncEnumerable<T> rows, JsonSerializerOptions options, CancellationToken ct)
+        ZipArchive zip, ResponseSink body, string name, IAsyncEnumerable<T> rows, JsonSerializerOptions options, CancellationToken ct)
     {
         var columns = options.GetTypeInfo(typeof(T)).Properties
             .Where(p => p.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) != true)
@@ -179,6 +191,10 @@ public static class AccountEndpoints
         {
             var values = JsonSerializer.SerializeToElement(row, options);
             await text.WriteAsync(Csv.Line(columns.Select(c => values.TryGetProperty(c, out var value) ? Csv.Cell(value) : "")));
+            if (body.Pending >= FlushBytes)
+            {
+                await body.SendAsync(ct);
+            }
         }
     }
 
