@@ -1,4 +1,5 @@
 // Starts the client: reads /config, signs in, connects live updates and shows the page in the URL's hash.
+import { initAccount } from './account.js';
 import { patch, post } from './api.js';
 import { unlockAudio } from './alerts.js';
 import { initAnalytics, showAnalytics } from './analytics.js';
@@ -68,6 +69,7 @@ async function main() {
   initTimers(reportError);
   initAnalytics(reportError);
   initSettings(reportError);
+  initAccount(reportError);
   subscribe(() => { $('user-name').textContent = state.user?.name ?? auth.user?.name ?? ''; });
   addEventListener('hashchange', route);
   document.addEventListener('click', unlockAudio, { once: true });
