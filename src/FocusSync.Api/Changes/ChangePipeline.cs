@@ -188,7 +188,18 @@ public sealed class ChangePipeline(
         for (var number = 1; ; number++)
         {
             db.ChangeTracker.Clear();
-            var context = await LoadAsync(identity, atMs, exclusive: number > 1, createMissing: ifMissing is null, cancellationToken);
+            ChangeContext? context;
+            try
+            {
+                context = await LoadAsync(identity, atMs, exclusive: number > 1, createMissing: ifMissing is null, cancellationToken);
+            }
+            catch (Exception ex) when (number < MaxAttempts && Classify(ex) is Failure.Conflict)
+            {
+                // Taking the write lock can lose a race too: on PostgreSQL, a deadlock with requests creating the user anew.
+                logger.LogDebug("Retrying a change of a user whose write lock was contended (attempt {Attempt})", number);
+                continue;
+            }
+
             if (context is null)
             {
                 return ifMissing!();
@@ -235,6 +246,9 @@ public sealed class ChangePipeline(
     {
         DbUpdateConcurrencyException => Failure.Conflict,
         DbUpdateException { InnerException: { } inner } => Classify(inner),
+
+        // Npgsql's execution strategy wraps what it deems transient (a deadlock among them) in this exception.
+        InvalidOperationException { InnerException: DbUpdateException or PostgresException } wrapped => Classify(wrapped.InnerException!),
         PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => Failure.Conflict,
         PostgresException { SqlState: var state } when state.StartsWith("23", StringComparison.Ordinal) => Failure.ConstraintViolation,
         SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED } => Failure.Conflict,
