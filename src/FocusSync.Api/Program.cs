@@ -1,3 +1,4 @@
+using FocusSync.Api.Account;
 using FocusSync.Api.Analytics;
 using FocusSync.Api.Auth;
 using FocusSync.Api.Changes;
@@ -49,6 +50,7 @@ app.MapHealth();
 app.MapMetrics();
 app.MapDevTokens();
 app.MapUsers();
+app.MapAccount();
 app.MapSessions();
 app.MapChangeFeed();
 app.MapSync();

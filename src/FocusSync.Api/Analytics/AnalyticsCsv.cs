@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FocusSync.Api.Http;
 
 namespace FocusSync.Api.Analytics;
 
@@ -7,8 +8,6 @@ namespace FocusSync.Api.Analytics;
 public static class AnalyticsCsv
 {
     public const string ContentType = "text/csv; charset=utf-8";
-
-    private static readonly char[] NeedsQuotes = [',', '"', '\r', '\n'];
 
     public static string Write(AnalyticsReport report)
     {
@@ -18,7 +17,7 @@ public static class AnalyticsCsv
             foreach (var item in bucket.Items)
             {
                 csv.AppendJoin(',',
-                    Date(bucket.Start), Date(bucket.End), Number(item.SessionId), Field(item.Title), Number(item.GroupId),
+                    Date(bucket.Start), Date(bucket.End), Number(item.SessionId), Csv.Field(item.Title), Number(item.GroupId),
                     item.Seconds.ToString("R", CultureInfo.InvariantCulture), Number(item.GoalMinutes),
                     item.GoalMet switch { true => "true", false => "false", null => "" }, item.Deleted ? "true" : "false");
                 csv.Append("\r\n");
@@ -31,7 +30,4 @@ public static class AnalyticsCsv
     private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    private static string Field(string text) =>
-        text.IndexOfAny(NeedsQuotes) < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

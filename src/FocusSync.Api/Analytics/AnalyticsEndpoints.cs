@@ -48,7 +48,7 @@ public static class AnalyticsEndpoints
             return Problems.Invalid(errors);
         }
 
-        var csv = WantsCsv(request);
+        var csv = request.AcceptsCsv();
         response.Headers.Vary = HeaderNames.Accept;
         for (var attempt = 1; attempt <= MaxReadAttempts; attempt++)
         {
@@ -167,18 +167,5 @@ public static class AnalyticsEndpoints
         }
 
         return values.Count == 1 ? values[0] : null;
-    }
-
-    /// <summary>CSV when the client accepts text/csv and does not prefer JSON to it.</summary>
-    private static bool WantsCsv(HttpRequest request)
-    {
-        var accept = request.GetTypedHeaders().Accept;
-        double Quality(string type) => accept
-            .Where(a => a.MediaType.Equals(type, StringComparison.OrdinalIgnoreCase))
-            .Select(a => a.Quality ?? 1)
-            .DefaultIfEmpty(0)
-            .Max();
-        var csv = Quality("text/csv");
-        return csv > 0 && csv >= Quality("application/json");
     }
 }

@@ -9,6 +9,9 @@ namespace FocusSync.Api.Changes;
 
 public sealed record UserIdentity(string Id, string? Name, string? Email);
 
+/// <summary>How many rows of each kind a deletion removed, and the seq the account had reached: what its log line says, with no personal data.</summary>
+public sealed record DeletedAccount(int DailyTimes, int Events, int IdempotentRequests, int Sessions, int Groups, long Seq);
+
 /// <summary>Stores a user's change events with their change, and sends them to every connection of theirs once committed.</summary>
 public interface IChangePublisher
 {
@@ -16,6 +19,9 @@ public interface IChangePublisher
     void Record(ChangeContext decided);
 
     Task PublishAsync(ChangeContext committed);
+
+    /// <summary>Ends every connection of a user whose account was deleted, on every instance, saying so.</summary>
+    Task CloseAccountAsync(string userId);
 }
 
 /// <summary>
@@ -80,23 +86,96 @@ public sealed class ChangePipeline(
         UserIdentity identity, Func<UserView, T> read, CancellationToken cancellationToken = default) =>
         ReadAsync(identity, view => Task.FromResult(read(view)), cancellationToken);
 
-    /// <summary>Performs only what fell due: the due-work job's work for one user.</summary>
+    /// <summary>
+    /// Performs only what fell due: the due-work job's work for one user. A user who is gone by then (their account
+    /// deleted since the job found them due) stays gone: only the person's own requests start a new account.
+    /// </summary>
     public Task CatchUpAsync(string userId, CancellationToken cancellationToken = default) =>
-        ReadAsync(new UserIdentity(userId, null, null), _ => true, cancellationToken);
+        WithConnectionAsync(
+            () => RunAttemptsAsync(new UserIdentity(userId, null, null), atMs: null, async context =>
+            {
+                await CommitAsync(context, cancellationToken);
+                return true;
+            }, ifMissing: () => false, cancellationToken),
+            cancellationToken);
 
-    private async Task<T> RunAsync<T>(
-        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes every row of the user in one transaction holding their write lock, so that a change of theirs either
+    /// committed before (and is deleted with the rest) or loads after and finds no user; then raises the
+    /// <see cref="SeqFloor"/> past their seq and ends their hub connections on every instance. Null when there was no
+    /// such user: deleting twice is deleting once.
+    /// </summary>
+    public async Task<DeletedAccount?> DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var deleted = await WithConnectionAsync(() => DeleteAttemptsAsync(userId, cancellationToken), cancellationToken);
+        try
+        {
+            await publisher.CloseAccountAsync(userId);
+        }
+        catch (Exception ex)
+        {
+            // The data is gone; a connection left open hears nothing more of it, and ends with its token.
+            logger.LogWarning(ex, "Closing the hub connections of a deleted account failed");
+        }
+
+        return deleted;
+    }
+
+    private async Task<DeletedAccount?> DeleteAttemptsAsync(string userId, CancellationToken cancellationToken)
+    {
+        for (var number = 1; ; number++)
+        {
+            db.ChangeTracker.Clear();
+            try
+            {
+                await using var writeLock = await WriteLock.AcquireAsync(db, userId, cancellationToken);
+                var seq = await db.Users.Where(u => u.Id == userId).Select(u => (long?)u.Seq).SingleOrDefaultAsync(cancellationToken);
+                if (seq is not { } last)
+                {
+                    return null;
+                }
+
+                // Children first, so no cascade or SET NULL does work twice; the user's row last.
+                var deleted = new DeletedAccount(
+                    DailyTimes: await db.TaskDailyTimes.Where(d => d.UserId == userId).ExecuteDeleteAsync(cancellationToken),
+                    Events: await db.StoredChanges.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken),
+                    IdempotentRequests: await db.IdempotentRequests.Where(r => r.UserId == userId).ExecuteDeleteAsync(cancellationToken),
+                    Sessions: await db.Sessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken),
+                    Groups: await db.Groups.Where(g => g.UserId == userId).ExecuteDeleteAsync(cancellationToken),
+                    Seq: last);
+                await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(cancellationToken);
+
+                // One past the last seq: the new account's first change is two past it, so the old seq is never continued.
+                var floor = last + 1;
+                await db.SeqFloors.Where(f => f.Id == SeqFloor.SingleId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.Seq, f => f.Seq > floor ? f.Seq : floor), cancellationToken);
+                await writeLock.CommitAsync(cancellationToken);
+                return deleted;
+            }
+            catch (Exception ex) when (number < MaxAttempts && Classify(ex) is Failure.Conflict)
+            {
+                // A housekeeping prune of the same tables took their rows in another order (a deadlock on PostgreSQL).
+                logger.LogDebug("Retrying an account deletion after a conflict (attempt {Attempt})", number);
+            }
+        }
+    }
+
+    private Task<T> RunAsync<T>(
+        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken) =>
+        WithConnectionAsync(() => RunAttemptsAsync(identity, atMs, attempt, ifMissing: null, cancellationToken), cancellationToken);
+
+    private async Task<T> WithConnectionAsync<T>(Func<Task<T>> run, CancellationToken cancellationToken)
     {
         if (!db.Database.IsSqlite())
         {
-            return await RunAttemptsAsync(identity, atMs, attempt, cancellationToken);
+            return await run();
         }
 
         // One SQLite connection for the whole request: each open of a pooled connection re-runs the durability pragma.
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            return await RunAttemptsAsync(identity, atMs, attempt, cancellationToken);
+            return await run();
         }
         finally
         {
@@ -104,13 +183,30 @@ public sealed class ChangePipeline(
         }
     }
 
+    /// <summary>Runs attempts until one commits; a missing user is created, or answered by <paramref name="ifMissing"/> when given.</summary>
     private async Task<T> RunAttemptsAsync<T>(
-        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, CancellationToken cancellationToken)
+        UserIdentity identity, long? atMs, Func<ChangeContext, Task<T>> attempt, Func<T>? ifMissing, CancellationToken cancellationToken)
     {
         for (var number = 1; ; number++)
         {
             db.ChangeTracker.Clear();
-            var context = await LoadAsync(identity, atMs, exclusive: number > 1, cancellationToken);
+            ChangeContext? context;
+            try
+            {
+                context = await LoadAsync(identity, atMs, exclusive: number > 1, createMissing: ifMissing is null, cancellationToken);
+            }
+            catch (Exception ex) when (number < MaxAttempts && Classify(ex) is Failure.Conflict)
+            {
+                // Taking the write lock can lose a race too: on PostgreSQL, a deadlock with requests creating the user anew.
+                logger.LogDebug("Retrying a change of a user whose write lock was contended (attempt {Attempt})", number);
+                continue;
+            }
+
+            if (context is null)
+            {
+                return ifMissing!();
+            }
+
             try
             {
                 // A timed change catches up only to the instant it applies at (ChangeContext.ActAt), the rest after it.
@@ -153,6 +249,9 @@ public sealed class ChangePipeline(
     {
         DbUpdateConcurrencyException => Failure.Conflict,
         DbUpdateException { InnerException: { } inner } => Classify(inner),
+
+        // Npgsql's execution strategy wraps what it deems transient (a deadlock among them) in this exception.
+        InvalidOperationException { InnerException: DbUpdateException or PostgresException } wrapped => Classify(wrapped.InnerException!),
         PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => Failure.Conflict,
         PostgresException { SqlState: var state } when state.StartsWith("23", StringComparison.Ordinal) => Failure.ConstraintViolation,
         SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED } => Failure.Conflict,
@@ -162,10 +261,11 @@ public sealed class ChangePipeline(
 
     /// <summary>
     /// Loads the user and their live sessions in one round trip; a user met for the first time starts with the
-    /// default settings. An attempt after a lost race loads holding the user's write lock, so that it cannot lose
+    /// default settings at the <see cref="SeqFloor"/> (or, unless <paramref name="createMissing"/>, is null). An attempt after a lost race loads holding the user's write lock, so that it cannot lose
     /// again, however many requests of the user arrive at once.
     /// </summary>
-    private async Task<ChangeContext> LoadAsync(UserIdentity identity, long? atMs, bool exclusive, CancellationToken cancellationToken)
+    private async Task<ChangeContext?> LoadAsync(
+        UserIdentity identity, long? atMs, bool exclusive, bool createMissing, CancellationToken cancellationToken)
     {
         var writeLock = exclusive ? await WriteLock.AcquireAsync(db, identity.Id, cancellationToken) : null;
         try
@@ -180,7 +280,19 @@ public sealed class ChangePipeline(
                 .SingleOrDefaultAsync(cancellationToken);
             if (loaded is null)
             {
-                var user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs };
+                if (!createMissing)
+                {
+                    if (writeLock is not null)
+                    {
+                        await writeLock.DisposeAsync();
+                    }
+
+                    return null;
+                }
+
+                // Past every deleted account's seq, so a client holding one of those never reads this account's feed as its own.
+                var floor = await db.SeqFloors.Where(f => f.Id == SeqFloor.SingleId).Select(f => f.Seq).SingleOrDefaultAsync(cancellationToken);
+                var user = new User { Id = identity.Id, Name = identity.Name, Email = identity.Email, CreatedAtMs = nowMs, Seq = floor };
                 db.Users.Add(user);
                 return new ChangeContext(db, user, UserClock.Create(UserSettings.Default, nowMs), [], nowMs, atMs, writeLock);
             }

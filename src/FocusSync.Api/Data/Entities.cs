@@ -127,3 +127,16 @@ public sealed class IdempotentRequest
 
     public long CreatedAtMs { get; set; }
 }
+
+/// <summary>
+/// The seq a user met for the first time starts at: past the last seq of every account deleted so far (one row, no
+/// user's id). A deleted account's uid signing in again starts a new account whose feed shares no seq with the old
+/// one, so a client still holding an old seq gets a 410 from <c>GET /changes</c> instead of the new account's events.
+/// </summary>
+public sealed class SeqFloor
+{
+    public const int SingleId = 1;
+
+    public int Id { get; init; }
+    public long Seq { get; set; }
+}

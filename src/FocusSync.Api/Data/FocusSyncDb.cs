@@ -11,6 +11,7 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
     public DbSet<TaskDailyTime> TaskDailyTimes => Set<TaskDailyTime>();
     public DbSet<IdempotentRequest> IdempotentRequests => Set<IdempotentRequest>();
     public DbSet<StoredChange> StoredChanges => Set<StoredChange>();
+    public DbSet<SeqFloor> SeqFloors => Set<SeqFloor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -75,6 +76,13 @@ public abstract class FocusSyncDb(DbContextOptions options) : DbContext(options)
         });
 
         modelBuilder.ApplyConfiguration(new StoredChangeConfiguration());
+
+        modelBuilder.Entity<SeqFloor>(floor =>
+        {
+            floor.ToTable("SeqFloor");
+            floor.Property(f => f.Id).ValueGeneratedNever();
+            floor.HasData(new SeqFloor { Id = SeqFloor.SingleId, Seq = 0 });
+        });
     }
 }
 

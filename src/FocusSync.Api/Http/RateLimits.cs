@@ -26,17 +26,27 @@ public sealed class RateLimitOptions
     /// <summary>Calls to the health endpoints one address may make at once after being idle.</summary>
     [Range(1, 100_000)]
     public int HealthBurst { get; set; } = 50;
+
+    /// <summary>Exports (<c>GET /me/export</c>, the most expensive read) a user may make per hour, sustained.</summary>
+    [Range(1, 3_600)]
+    public int ExportsPerHour { get; set; } = 6;
+
+    /// <summary>Exports a user may make at once after not exporting for a while.</summary>
+    [Range(1, 100)]
+    public int ExportBurst { get; set; } = 2;
 }
 
 /// <summary>
 /// One token bucket per signed-in user (the identity's name, which Auth makes the token's <c>sub</c>), or per
 /// remote IP for anonymous calls, so a flood from one caller only ever slows that caller down. The health endpoints
 /// have buckets of their own per remote IP (<see cref="HealthPolicy"/>): a prober is never refused because its
-/// address also made API calls, and probing costs the caller none of its API budget.
+/// address also made API calls, and probing costs the caller none of its API budget. An export takes a permit from a
+/// much smaller bucket of the user's too (<see cref="ExportPolicy"/>), besides its request's own.
 /// </summary>
 public static class RateLimits
 {
     public const string HealthPolicy = "health";
+    public const string ExportPolicy = "export";
 
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
@@ -52,6 +62,14 @@ public static class RateLimits
                 : TokenBucket(PartitionKey(context), limits.PermitsPerSecond, limits.Burst));
             limiter.AddPolicy(HealthPolicy, context =>
                 TokenBucket("ip:" + RemoteAddress(context), limits.HealthPermitsPerSecond, limits.HealthBurst));
+            limiter.AddPolicy(ExportPolicy, context => RateLimitPartition.GetTokenBucketLimiter("export:" + PartitionKey(context), _ =>
+                new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.ExportBurst,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromHours(1) / limits.ExportsPerHour,
+                    QueueLimit = 0,
+                }));
             limiter.OnRejected = (rejected, _) => WriteRejectionAsync(rejected, limits);
         });
         return builder;
@@ -110,8 +128,10 @@ public static class RateLimits
     private static bool IsSignedInHubRequest(HttpContext context) =>
         context.Request.IsHubRequest() && context.User.Identity?.IsAuthenticated == true;
 
-    private static bool IsHealth(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == HealthPolicy;
+    private static bool IsHealth(HttpContext context) => PolicyOf(context) == HealthPolicy;
+
+    private static string? PolicyOf(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
 
     private static int RetryAfterSeconds(RateLimitLease lease)
     {
@@ -133,11 +153,15 @@ public static class RateLimits
         var context = rejected.HttpContext;
         var seconds = RetryAfterSeconds(rejected.Lease);
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Rate limit reached", IsHealth(context)
-            ? $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "
+        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Rate limit reached", PolicyOf(context) switch
+        {
+            HealthPolicy => $"Too many health checks from this address: the limit is {limits.HealthPermitsPerSecond} per second with "
                 + $"bursts of up to {limits.HealthBurst} (RateLimits:HealthPermitsPerSecond, RateLimits:HealthBurst). "
-                + $"Retry after {seconds} s."
-            : $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
-                + $"{limits.Burst} (RateLimits). Retry after {seconds} s.");
+                + $"Retry after {seconds} s.",
+            ExportPolicy => $"Too many exports: the limit is {limits.ExportsPerHour} per hour with bursts of up to "
+                + $"{limits.ExportBurst} (RateLimits:ExportsPerHour, RateLimits:ExportBurst). Retry after {seconds} s.",
+            _ => $"Too many requests: the limit is {limits.PermitsPerSecond} per second with bursts of up to "
+                + $"{limits.Burst} (RateLimits). Retry after {seconds} s.",
+        });
     }
 }

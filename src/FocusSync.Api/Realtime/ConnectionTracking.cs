@@ -5,17 +5,18 @@ using Microsoft.Extensions.Options;
 namespace FocusSync.Api.Realtime;
 
 /// <summary>
-/// Hands each hub connection, as the lifetime manager sees it, to the two that close connections with a reason:
-/// <see cref="HubShutdown"/> and <see cref="TokenExpiry"/>. The lifetime manager is where a connection is seen as a
+/// Hands each hub connection, as the lifetime manager sees it, to those that close connections with a reason:
+/// <see cref="HubShutdown"/>, <see cref="TokenExpiry"/> and <see cref="AccountClosure"/>. The lifetime manager is where a connection is seen as a
 /// <see cref="HubConnectionContext"/>, the one public type that can send a close message with a reason.
 /// </summary>
-public sealed class ConnectionClosers(HubShutdown shutdown, TokenExpiry expiry)
+public sealed class ConnectionClosers(HubShutdown shutdown, TokenExpiry expiry, AccountClosure accounts)
 {
     internal async Task ConnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> connect)
     {
         await connect(connection);
         shutdown.Track(connection);
         expiry.Track(connection);
+        accounts.Track(connection);
     }
 
     internal async Task DisconnectedAsync(HubConnectionContext connection, Func<HubConnectionContext, Task> disconnect)
@@ -26,6 +27,7 @@ public sealed class ConnectionClosers(HubShutdown shutdown, TokenExpiry expiry)
         }
         finally
         {
+            accounts.Forget(connection);
             expiry.Forget(connection);
             shutdown.Forget(connection);
         }
@@ -62,7 +64,7 @@ internal sealed class TrackingRedisLifetimeManager(
 public static class ConnectionTrackingSetup
 {
     /// <summary>
-    /// Registers <see cref="HubShutdown"/> and <see cref="TokenExpiry"/> with the sessions hub's lifetime manager. Call it
+    /// Registers <see cref="HubShutdown"/>, <see cref="TokenExpiry"/> and <see cref="AccountClosure"/> with the sessions hub's lifetime manager. Call it
     /// after the backplane is chosen: it replaces whichever lifetime manager is registered last with its tracking subclass.
     /// </summary>
     public static IServiceCollection AddConnectionTracking(this IServiceCollection services)
@@ -74,9 +76,11 @@ public static class ConnectionTrackingSetup
                 $"AddConnectionTracking must be called after AddSignalR, with the in-memory or the Redis lifetime manager (found {chosen?.Name ?? "none"}).");
         services.AddSingleton<HubShutdown>();
         services.AddSingleton<TokenExpiry>();
+        services.AddSingleton<AccountClosure>();
         services.AddSingleton<ConnectionClosers>();
         services.AddSingleton(typeof(HubLifetimeManager<SessionsHub>), tracking);
         services.AddHostedService(sp => sp.GetRequiredService<HubShutdown>());
+        services.AddHostedService(sp => sp.GetRequiredService<AccountClosure>());
         return services;
     }
 }

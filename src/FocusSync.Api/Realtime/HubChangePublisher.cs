@@ -11,8 +11,8 @@ namespace FocusSync.Api.Realtime;
 /// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
 /// </summary>
 public sealed class HubChangePublisher(
-    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, FocusSyncMetrics metrics, TimeProvider time,
-    ILogger<HubChangePublisher> logger)
+    IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, AccountClosure accounts, FocusSyncMetrics metrics,
+    TimeProvider time, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
     public void Record(ChangeContext decided) => feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
@@ -40,6 +40,8 @@ public sealed class HubChangePublisher(
 
         return Task.CompletedTask;
     }
+
+    public Task CloseAccountAsync(string userId) => accounts.CloseAsync(userId);
 
     private static async Task EndAsync(Activity? span, Task[] sends)
     {

@@ -10,7 +10,7 @@ using FocusSync.Timekeeping;
 
 namespace FocusSync.Api.Sessions;
 
-public sealed record SessionDto(
+public record SessionDto(
     long Id,
     string Title,
     long? GroupId,

@@ -52,6 +52,11 @@ export const auth = {
     setUser(null);
   },
 
+  /** Deletes the Firebase account itself (development sign-in has none): the last step of deleting one's account. */
+  async deleteSignIn() {
+    if (firebase?.auth.currentUser) await firebase.sdk.deleteUser(firebase.auth.currentUser);
+  },
+
   async getToken() {
     if (refreshing) await refreshing;
     if (firebase) return firebase.auth.currentUser?.getIdToken() ?? '';

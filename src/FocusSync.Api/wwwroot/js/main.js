@@ -1,5 +1,6 @@
 // Starts the client: reads /config, signs in, shows the last known state, connects live updates and shows the page
 // in the URL's hash. A service worker keeps the app's files, so that it opens without a network too.
+import { initAccount } from './account.js';
 import { unlockAudio } from './alerts.js';
 import { initAnalytics, showAnalytics } from './analytics.js';
 import { describeError, toast } from './notices.js';
@@ -87,6 +88,7 @@ async function main() {
   initTimers(reportError);
   initAnalytics(reportError);
   initSettings(reportError);
+  initAccount(reportError);
   subscribe(() => { $('user-name').textContent = user()?.name ?? auth.user?.name ?? ''; });
   addEventListener('hashchange', route);
   document.addEventListener('click', unlockAudio, { once: true });

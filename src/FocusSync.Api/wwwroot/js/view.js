@@ -96,6 +96,13 @@ export function closeView({ forget = false } = {}) {
   showStatus();
 }
 
+/** After the account is deleted: nothing of it stays in this browser, its queued changes included. */
+export function forgetAccount() {
+  const id = uid;
+  closeView({ forget: true });
+  indexedDB.deleteDatabase(`focussync-queue ${id}`);
+}
+
 /** Sends what waits and catches up now: the network came back, or the page woke up. */
 export function refresh() {
   view?.refresh();

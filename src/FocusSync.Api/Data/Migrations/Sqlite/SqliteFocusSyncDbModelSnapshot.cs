@@ -79,6 +79,26 @@ namespace FocusSync.Api.Data.Migrations.Sqlite
                     b.ToTable("IdempotentRequests", (string)null);
                 });
 
+            modelBuilder.Entity("FocusSync.Api.Data.SeqFloor", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SeqFloor", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Seq = 0L
+                        });
+                });
+
             modelBuilder.Entity("FocusSync.Api.Data.Session", b =>
                 {
                     b.Property<long>("Id")
