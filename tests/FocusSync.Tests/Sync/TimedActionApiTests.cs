@@ -87,7 +87,7 @@ public sealed class TimedActionApiTests
         using var client = app.ClientFor(uid);
         var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 600, dailyGoalMinutes = 10 });
         var startMs = app.NowMs() + 300_000;
-        await using var hub = await app.ConnectHubAsync(uid);
+        await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         app.Clock.Advance(TimeSpan.FromHours(1));
 
         var started = await client.ActAtAsync(id, "start", new { at = startMs }).ExpectAsync(HttpStatusCode.OK);
@@ -177,7 +177,7 @@ public sealed class TimedActionApiTests
         var id = await client.CreateSessionIdAsync(new { title = "free", noGoal = true });
         app.Clock.Advance(Midnight.AddHours(-1) - app.Clock.GetUtcNow());
         await client.ActAsync(id, "start");
-        await using var hub = await app.ConnectHubAsync(uid);
+        await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         app.Clock.Advance(TimeSpan.FromHours(2));
 
         var paused = await client.ActAtAsync(id, "pause", new { at = Ms(Midnight.AddMinutes(30)) }).ExpectAsync(HttpStatusCode.OK);
