@@ -1,4 +1,4 @@
-import type { ProblemDetails, Session } from './types.js';
+import type { ProblemDetails, Session, User } from './types.js';
 
 /** A refusal from the service: its status and problem details (RFC 9457). */
 export class ApiError extends Error {
@@ -14,6 +14,7 @@ export class ApiError extends Error {
   static from(status: number, problem: ProblemDetails): ApiError {
     if (status === 400 && problem.errors !== undefined) return new ValidationError(problem, problem.errors);
     if (status === 412 && problem.session !== undefined) return new StaleVersionError(problem, problem.session);
+    if (status === 412 && problem.user !== undefined) return new StaleSettingsError(problem, problem.user);
     if (status === 410) return new FeedGoneError(problem, typeof problem.seq === 'number' ? problem.seq : null);
     return new ApiError(status, problem);
   }
@@ -38,6 +39,17 @@ export class StaleVersionError extends ApiError {
   ) {
     super(412, problem);
     this.name = 'StaleVersionError';
+  }
+}
+
+/** A 412 from `PATCH /me`: the settings changed since the version sent; `current` is the user as they are now. */
+export class StaleSettingsError extends ApiError {
+  constructor(
+    problem: ProblemDetails,
+    readonly current: User,
+  ) {
+    super(412, problem);
+    this.name = 'StaleSettingsError';
   }
 }
 

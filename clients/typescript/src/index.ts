@@ -1,6 +1,6 @@
 export { defaultBackoff, retryDelayMs, type BackoffOptions } from './backoff.js';
 export { ServerClock } from './clock.js';
-export { ApiError, FeedGoneError, StaleVersionError, UnreachableError, ValidationError } from './errors.js';
+export { ApiError, FeedGoneError, StaleSettingsError, StaleVersionError, UnreachableError, ValidationError } from './errors.js';
 export { LiveView, type ActOptions, type ConnectionStatus, type LiveViewOptions, type ViewChange, type ViewSnapshot } from './live.js';
 export type { LiveSession } from './optimistic.js';
 export { IndexedDbQueueStore, MemoryQueueStore, type QueueStore, type QueuedOperation } from './queue.js';

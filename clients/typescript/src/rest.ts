@@ -56,8 +56,12 @@ export class FocusSyncClient {
     return this.json('GET', '/me');
   }
 
-  updateMe(patch: UserSettingsPatch): Promise<User> {
-    return this.json('PATCH', '/me', { body: patch });
+  /**
+   * Changes the settings in `patch`. With `ifMatch` (the `settingsETag` of the user shown), settings changed since
+   * are a {@link StaleSettingsError} carrying the user as they are now, and nothing changes.
+   */
+  updateMe(patch: UserSettingsPatch, options: { ifMatch?: string } = {}): Promise<User> {
+    return this.json('PATCH', '/me', { body: patch, ...(options.ifMatch ? { headers: { 'If-Match': options.ifMatch } } : {}) });
   }
 
   /** Everything the service keeps about the user, as JSON. */

@@ -48,6 +48,8 @@ export interface User {
   readonly currentDay: string;
   readonly currentDayEndsAtMs: number;
   readonly serverTimeMs: number;
+  /** Names the settings' values; send it as `ifMatch` to `updateMe` so that settings changed since are not overwritten. */
+  readonly settingsETag: string;
 }
 
 export type EventType =
@@ -138,6 +140,7 @@ export interface ProblemDetails {
   readonly detail?: string;
   readonly errors?: Record<string, string[]>;
   readonly session?: Session;
+  readonly user?: User;
   readonly seq?: number;
   readonly [extension: string]: unknown;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FeedGoneError, FocusSyncClient, StaleVersionError, ValidationError } from '../src/index.js';
+import { FeedGoneError, FocusSyncClient, StaleSettingsError, StaleVersionError, ValidationError } from '../src/index.js';
 import { eachProvider } from './support/providers.js';
 import { Service, newUid, type Provider } from './support/service.js';
 
@@ -34,6 +34,17 @@ eachProvider('REST errors are typed', (provider: Provider) => {
     expect(error).toBeInstanceOf(StaleVersionError);
     const current = (error as StaleVersionError).current;
     expect([current.id, current.version, current.state]).toEqual([created.id, started.version, 'RUNNING']);
+  });
+
+  it('settings saved on a stale settingsETag are a StaleSettingsError carrying the current user', async () => {
+    const shown = await client.me();
+    const changed = await client.updateMe({ timeZone: 'Asia/Tokyo' }, { ifMatch: shown.settingsETag });
+
+    const error = await client.updateMe({ weekStart: 'sunday' }, { ifMatch: shown.settingsETag }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(StaleSettingsError);
+    const current = (error as StaleSettingsError).current;
+    expect([current.timeZone, current.weekStart, current.settingsETag]).toEqual(['Asia/Tokyo', changed.weekStart, changed.settingsETag]);
   });
 
   it('a 410 from the change feed is a FeedGoneError with the current seq', async () => {

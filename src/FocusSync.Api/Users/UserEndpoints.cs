@@ -7,6 +7,7 @@ using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Timekeeping;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 using NodaTime;
 
 namespace FocusSync.Api.Users;
@@ -35,11 +36,25 @@ public static class UserEndpoints
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Users");
         me.MapPost("/login", Login);
-        me.MapGet("/", (ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct) =>
-            changes.ReadAsync(user.Identity(), view => TypedResults.Ok(UserDto.From(view)), ct));
-        me.MapPatch("/", Patch);
+        me.MapGet("/", (ClaimsPrincipal user, ChangePipeline changes, HttpResponse response, CancellationToken ct) =>
+            changes.ReadAsync(user.Identity(), view => Tagged(response, UserDto.From(view)), ct));
+        me.MapPatch("/", Patch)
+            .WithHeaderParameter("If-Match", "The settings' ETag (the user's `settingsETag`) or *: other settings are a 412 that carries the current user.")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return app;
     }
+
+    private static Ok<UserDto> Tagged(HttpResponse response, UserDto dto)
+    {
+        response.Headers.ETag = dto.SettingsETag;
+        return TypedResults.Ok(dto);
+    }
+
+    /// <summary>Whether an <c>If-Match</c> header (absent, <c>*</c>, or a list of ETags) accepts the settings as they are.</summary>
+    private static bool Matches(string? header, string current) =>
+        string.IsNullOrEmpty(header)
+        || (EntityTagHeaderValue.TryParseList([header], out var tags)
+            && tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(new EntityTagHeaderValue(current), useStrongComparison: true)));
 
     private static Task<Ok<UserDto>> Login(ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
     {
@@ -52,8 +67,9 @@ public static class UserEndpoints
         }, ct);
     }
 
-    private static async Task<Results<Ok<UserDto>, ValidationProblem>> Patch(
-        JsonBody<UserSettingsRequest> body, ClaimsPrincipal user, ChangePipeline changes, CancellationToken ct)
+    private static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> Patch(
+        JsonBody<UserSettingsRequest> body, ClaimsPrincipal user, ChangePipeline changes, HttpRequest request, HttpResponse response,
+        CancellationToken ct)
     {
         if (!body.IsValid)
         {
@@ -64,16 +80,25 @@ public static class UserEndpoints
         var zone = zoneId is null ? null : DateTimeZoneProviders.Tzdb[zoneId];
         LocalTime? resetTime = resetText is null ? null : UserSettings.ParseResetTime(resetText);
 
-        return await changes.ApplyAsync<Results<Ok<UserDto>, ValidationProblem>>(user.Identity(), ctx =>
+        var ifMatch = request.Headers.IfMatch.ToString();
+        return await changes.ApplyAsync<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>>(user.Identity(), ctx =>
         {
             var settings = ctx.Clock.Settings;
+            if (!Matches(ifMatch, UserDto.SettingsTag(settings)))
+            {
+                return TypedResults.Problem(
+                    detail: "The settings have changed since that version; the current ones are in `user`.",
+                    statusCode: StatusCodes.Status412PreconditionFailed,
+                    extensions: new Dictionary<string, object?> { ["user"] = UserDto.From(ctx) });
+            }
+
             TimerRules.ChangeSettings(
                 ctx.Timers,
                 new UserSettings(
                     zone ?? settings.Zone, resetTime ?? settings.ResetTime,
                     weekStart is null ? settings.WeekStart : UserSettings.ParseWeekStart(weekStart), singleRunning ?? settings.SingleRunning),
                 ctx.NowMs, ctx.Outcome);
-            return TypedResults.Ok(UserDto.From(ctx));
+            return Tagged(response, UserDto.From(ctx));
         }, ct);
     }
 }

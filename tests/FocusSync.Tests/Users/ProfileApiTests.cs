@@ -114,6 +114,50 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         Assert.Equal("wednesday", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("weekStart"));
     }
 
+    /// <summary>
+    /// A window that shows settings another window has changed since cannot save over them: its <c>If-Match</c> names
+    /// the settings it showed, and the answer is a 412 carrying the user as they are now.
+    /// </summary>
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task APatchBuiltOnOtherSettingsIsA412CarryingTheCurrentUserAndChangesNothing(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var shown = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        var tag = shown.Str("settingsETag");
+        var changed = await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"timeZone":"Asia/Tokyo"}""", h => h.IfMatch.ParseAdd(tag)).ExpectAsync(HttpStatusCode.OK);
+        Assert.NotEqual(tag, changed.Str("settingsETag"));
+
+        var stale = await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"weekStart":"sunday"}""", h => h.IfMatch.ParseAdd(tag))
+            .ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+
+        var current = stale.GetProperty("user");
+        Assert.Equal(("Asia/Tokyo", "monday", changed.Str("settingsETag")), (current.Str("timeZone"), current.Str("weekStart"), current.Str("settingsETag")));
+        var now = await client.GetAsync("/me", TestContext.Current.CancellationToken);
+        Assert.Equal(changed.Str("settingsETag"), now.Headers.ETag?.Tag);
+        Assert.Equal("monday", (await now.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).Str("weekStart"));
+    }
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task APatchWithTheCurrentSettingsTagOrAStarOrNoneApplies(Db db)
+    {
+        var app = await apps.ForAsync(db);
+        using var client = app.ClientFor(FocusSyncApp.NewUserId());
+        var tag = (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("settingsETag");
+
+        var first = await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"weekStart":"sunday"}""", h => h.IfMatch.ParseAdd(tag)).ExpectAsync(HttpStatusCode.OK);
+        // Week start is a setting too: the tag moved with it, and the old one no longer matches.
+        Assert.NotEqual(tag, first.Str("settingsETag"));
+        await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"weekStart":"friday"}""", h => h.IfMatch.ParseAdd("*")).ExpectAsync(HttpStatusCode.OK);
+        var last = await client.PatchJsonAsync("/me", new { weekStart = "monday" }).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal("monday", last.Str("weekStart"));
+        // The tag names the settings' values: back to the first values, back to the first tag.
+        Assert.Equal(tag, last.Str("settingsETag"));
+    }
+
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnUnknownTimeZoneIsA400NamingTimeZone(Db db)

@@ -40,6 +40,11 @@ public sealed class WebClientServingTests
         Assert.True(worker.Headers.CacheControl?.NoCache, "a new service worker must reach browsers at once");
         var shell = Regex.Matches(await worker.Content.ReadAsStringAsync(ct), @"^  '(/[^']*)',$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Contains("/vendor/focussync-client.js", shell);
+        // Every module of the page is in the shell: one left out is not kept on the first visit, and the app then
+        // fails to start offline.
+        var modules = Directory.GetFiles(Path.Combine(Screenshots.RepositoryRoot(), "src", "FocusSync.Api", "wwwroot", "js"), "*.js")
+            .Select(f => "/js/" + Path.GetFileName(f));
+        Assert.All(modules, module => Assert.Contains(module, shell));
         using var manifest = await client.GetAsync("/manifest.webmanifest", ct);
         Assert.Equal("application/manifest+json", manifest.Content.Headers.ContentType?.MediaType);
         var icons = (await manifest.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("icons").EnumerateArray().Select(i => i.GetProperty("src").GetString()!);

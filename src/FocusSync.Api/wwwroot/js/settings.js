@@ -40,11 +40,18 @@ export function initSettings(report) {
     try {
       await setNotificationsWanted(document.getElementById('setting-notify').checked);
       setChimeWanted(document.getElementById('setting-chime').checked);
-      if (Object.keys(changes).length) setUser(await api.updateMe(changes));
+      // Built on the settings shown: if another window changed them meanwhile, nothing is overwritten.
+      if (Object.keys(changes).length) setUser(await api.updateMe(changes, { ifMatch: user.settingsETag }));
       touched.clear();
       fill();
       saved.textContent = 'Saved.';
     } catch (error) {
+      if (error?.status === 412 && error.current) {
+        setUser(error.current);
+        fill();
+        saved.textContent = 'Another window changed the settings meanwhile: the form now shows them, with your changes kept. Save again to apply yours.';
+        return;
+      }
       report(error);
     }
   });
