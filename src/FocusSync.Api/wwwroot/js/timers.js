@@ -66,9 +66,14 @@ function onChange(change) {
 }
 
 function render() {
-  // Rendering replaces the cards: the focused card, or button on it, is focused again afterwards.
+  // Rendering replaces the cards: the focused card, or button on it, is focused again afterwards. A session created
+  // here changes its id when the service answers, so the card in the same place stands in for one no longer found.
   const focused = document.activeElement?.closest('#session-list [data-id]');
-  const focus = focused && { id: focused.dataset.id, action: document.activeElement.dataset.action };
+  const focus = focused && {
+    id: focused.dataset.id,
+    action: document.activeElement.dataset.action,
+    index: [...list.querySelectorAll('.card')].indexOf(focused),
+  };
   const visible = sessions().filter((s) => pending.get(s.id)?.kind !== 'delete');
   const sections = groups().map((g) => ({ id: g.id, name: g.name, description: g.description }));
   sections.push({ id: null, name: 'Ungrouped', description: '' });
@@ -78,7 +83,7 @@ function render() {
     .map(sectionHtml)
     .join('') || '<p class="empty">No sessions yet. Add one to start.</p>';
   if (focus) {
-    const card = list.querySelector(`.card[data-id="${focus.id}"]`);
+    const card = list.querySelector(`.card[data-id="${focus.id}"]`) ?? list.querySelectorAll('.card')[focus.index];
     (focus.action ? card?.querySelector(`[data-action="${focus.action}"]`) : card)?.focus();
   }
   tick();
