@@ -85,7 +85,7 @@ public sealed class AccountTests
         AccessTokenProvider sameToken = _ => ValueTask.FromResult(token);
         using var server = new FocusSyncClient(app.Address, sameToken);
         var oldSeq = 0L;
-        await using (var before = await FocusSyncView.ConnectAsync(ClientKit.Options(app, sameToken), Ct))
+        await using (var before = await ClientKit.ConnectAsync(ClientKit.Options(app, sameToken)))
         {
             await FillAsync(app, server, before);
             await ClientKit.AssertEqualToServerAsync(server, before);
@@ -94,7 +94,7 @@ public sealed class AccountTests
 
         await server.DeleteAccountAsync(Ct);
 
-        await using var after = await FocusSyncView.ConnectAsync(ClientKit.Options(app, sameToken), Ct);
+        await using var after = await ClientKit.ConnectAsync(ClientKit.Options(app, sameToken));
         Assert.Empty(after.Sessions);
         Assert.Empty(after.Groups);
         Assert.Equal(("UTC", "00:00", true), (after.User!.TimeZone, after.User.ResetTime, after.User.SingleRunning));
@@ -135,16 +135,16 @@ public sealed class AccountTests
         var write = await server.CreateSessionAsync(NewSession.Countdown("Write", TimeSpan.FromMinutes(25), 60, work.Id), cancellationToken: Ct);
         await view.CreateSessionAsync(NewSession.Stopwatch("Read"), Ct);
         await view.CreateSessionAsync(NewSession.Countdown("Old notes", TimeSpan.FromMinutes(5), 10), Ct);
-        await view.WhenSyncedAsync(Ct);
+        await view.SyncedAsync();
         await view.StartSessionAsync(write.Id, Ct);
-        await view.WhenSyncedAsync(Ct);
+        await view.SyncedAsync();
         app.Clock.Advance(TimeSpan.FromMinutes(10));
         await server.PauseAsync(write.Id, cancellationToken: Ct);
         var read = view.Sessions.Single(s => s.Title == "Read").Id;
         await view.StartSessionAsync(read, Ct);
         var old = view.Sessions.Single(s => s.Title == "Old notes").Id;
         await view.DeleteSessionAsync(old, Ct);
-        await view.WhenSyncedAsync(Ct);
+        await view.SyncedAsync();
         return old;
     }
 

@@ -23,14 +23,13 @@ public sealed class EmulatorTokenTests
         });
         var user = await emulator.CreateUserAsync();
         var requests = new RecordingHandler();
-        await using var view = await FocusSyncView.ConnectAsync(
-            ClientKit.Options(app, _ => ValueTask.FromResult(user.IdToken), handler: requests), Ct);
+        await using var view = await ClientKit.ConnectAsync(ClientKit.Options(app, _ => ValueTask.FromResult(user.IdToken), handler: requests));
         var otherToken = await emulator.SignInAsync(user.Email);
         using var otherDevice = new FocusSyncClient(app.Address, _ => ValueTask.FromResult(otherToken));
         Assert.Equal((user.Uid, user.Email), (view.User!.Id, view.User.Email));
 
         await view.CreateSessionAsync(NewSession.Countdown("Mine", TimeSpan.FromMinutes(25), 30), Ct);
-        await view.WhenSyncedAsync(Ct);
+        await view.SyncedAsync();
         var loaded = requests.Requests.Count;
         var heard = new List<ChangeEvent>();
         view.Changed += (_, e) =>
