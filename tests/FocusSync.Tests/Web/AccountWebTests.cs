@@ -35,6 +35,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         await AddSyncedSessionAsync(page, "Thesis");
         var uid = await UidAsync(page);
         Assert.NotNull(await SavedViewAsync(page, uid));
+        Assert.True(await HasQueueAsync(page, uid), "the view keeps its queue in IndexedDB");
         var deletes = new List<string>();
         page.Request += (_, request) =>
         {
@@ -82,8 +83,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         await Expect(page.Locator("#dev-name")).ToBeVisibleAsync();
         await Expect(page.Locator("#sign-out")).ToBeHiddenAsync();
         Assert.Null(await SavedViewAsync(page, uid));
-        await page.WaitForFunctionAsync(
-            "async uid => !(await indexedDB.databases()).some(d => d.name === `focussync-queue ${uid}`)", uid);
+        Assert.False(await HasQueueAsync(page, uid), "the browser still holds the deleted account's queue");
         Assert.All(await AccountKit.RowsOfAsync(server, uid), table => Assert.Equal(0, table.Value));
         using (var api = server.ClientFor(uid))
         {
@@ -102,6 +102,10 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     /// <summary>What this browser keeps of the user's view (view.js), or null.</summary>
     private static Task<string?> SavedViewAsync(IPage page, string uid) =>
         page.EvaluateAsync<string?>("uid => localStorage.getItem(`focussync.view.${uid}`)", uid);
+
+    /// <summary>Whether this browser has the IndexedDB database of the user's queued changes (view.js).</summary>
+    private static Task<bool> HasQueueAsync(IPage page, string uid) =>
+        page.EvaluateAsync<bool>("async uid => (await indexedDB.databases()).some(d => d.name === `focussync-queue ${uid}`)", uid);
 
     private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
 
