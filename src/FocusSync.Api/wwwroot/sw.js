@@ -10,6 +10,7 @@ const SHELL = [
   '/manifest.webmanifest',
   '/icons/icon-192.png',
   '/icons/icon-512.png',
+  '/js/account.js',
   '/js/alerts.js',
   '/js/analytics.js',
   '/js/auth.js',
