@@ -14,7 +14,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var page = await chromium.SignInAsync(server, UniqueName("una"));
-        await AddSyncedSessionAsync(page, "Quarterly report");
+        await page.AddSyncedSessionAsync("Quarterly report", "25:00", 30);
         await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Button("Download my data").ClickAsync());
@@ -32,7 +32,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var page = await chromium.SignInAsync(server, UniqueName("vera"));
-        await AddSyncedSessionAsync(page, "Thesis");
+        await page.AddSyncedSessionAsync("Thesis", "25:00", 30);
         var uid = await UidAsync(page);
         Assert.NotNull(await SavedViewAsync(page, uid));
         Assert.True(await HasQueueAsync(page, uid), "the view keeps its queue in IndexedDB");
@@ -89,14 +89,6 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         {
             Assert.Empty((await api.ListAsync()).Sessions());
         }
-    }
-
-    /// <summary>Adds a session on the timers page and waits until the service has it.</summary>
-    private static async Task AddSyncedSessionAsync(IPage page, string title)
-    {
-        var synced = page.WaitForResponseAsync(r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/sync" && r.Ok);
-        await page.AddSessionAsync(title, "25:00", 30);
-        await synced;
     }
 
     /// <summary>What this browser keeps of the user's view (view.js), or null.</summary>

@@ -13,9 +13,9 @@ public sealed class FirebaseSignInTests(ChromiumBrowser chromium) : IClassFixtur
 {
     private const string PageToken = "async () => (await import('/js/auth.js')).auth.getToken()";
 
-    /// <summary>The status of the page's own <c>GET /sessions</c>, through the client's API module.</summary>
+    /// <summary>The status of the page's own <c>GET /sessions</c>, through the page's REST client (js/view.js).</summary>
     private const string PageReadsSessions =
-        "async () => { const { get } = await import('/js/api.js'); try { await get('/sessions'); return 200; } catch (e) { return e.status; } }";
+        "async () => { const { api } = await import('/js/view.js'); try { await api.listSessions(); return 200; } catch (e) { return e.status; } }";
 
     [Fact]
     public async Task AUserSignsInWithEmailAndPasswordUsesTheApiAndTheHubAndIsRefusedAfterSigningOut()
@@ -48,7 +48,7 @@ public sealed class FirebaseSignInTests(ChromiumBrowser chromium) : IClassFixtur
         // The hub: a change made elsewhere shows without a reload; and the page's own changes reach the API.
         await api.CreateSessionAsync("Made elsewhere");
         await Expect(page.Card("Made elsewhere")).ToBeVisibleAsync(new() { Timeout = 1000 });
-        await page.AddSessionAsync("Made in the page", "25:00", 30);
+        await page.AddSyncedSessionAsync("Made in the page", "25:00", 30);
         var titles = (await api.ListAsync()).GetProperty("sessions").EnumerateArray().Select(s => s.Str("title"));
         Assert.Contains("Made in the page", titles);
 
