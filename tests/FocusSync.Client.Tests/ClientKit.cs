@@ -27,10 +27,21 @@ public static class ClientKit
         HttpMessageHandler = handler,
     };
 
-    public static async Task<FocusSyncView> ViewAsync(FocusSyncApp app, string uid, IOperationStore? store = null)
+    public static Task<FocusSyncView> ViewAsync(FocusSyncApp app, string uid, IOperationStore? store = null) =>
+        ConnectAsync(Options(app, TokensOf(app, uid), store));
+
+    /// <summary>A view that has loaded the user's data; fails the test when it has not within <see cref="Timeout"/>.</summary>
+    public static async Task<FocusSyncView> ConnectAsync(FocusSyncViewOptions options)
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        return await FocusSyncView.ConnectAsync(Options(app, TokensOf(app, uid), store), timeout.Token);
+        return await FocusSyncView.ConnectAsync(options, timeout.Token);
+    }
+
+    /// <summary>Waits until the server has confirmed everything the view did; fails the test after <see cref="Timeout"/>.</summary>
+    public static async Task SyncedAsync(this FocusSyncView view)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        await view.WhenSyncedAsync(timeout.Token);
     }
 
     /// <summary>Waits, without polling the clock, until <paramref name="condition"/> holds after one of the view's notifications.</summary>

@@ -54,8 +54,8 @@ public sealed class RestClientTests
     }
 
     /// <summary>
-    /// Stands in for <c>GET /me/export</c> and <c>DELETE /me</c>, which this branch's service does not have yet: it
-    /// answers each request with the request itself.
+    /// Stands in for <c>GET /me/export</c> and <c>DELETE /me</c>, answering each request with the request itself, so
+    /// the test sees exactly what the client sent (AccountTests runs the same calls against the real service).
     /// </summary>
     private sealed class AnsweringHandler : HttpMessageHandler
     {

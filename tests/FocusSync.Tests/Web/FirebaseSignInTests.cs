@@ -13,7 +13,7 @@ public sealed class FirebaseSignInTests(ChromiumBrowser chromium) : IClassFixtur
 {
     private const string PageToken = "async () => (await import('/js/auth.js')).auth.getToken()";
 
-    /// <summary>The status of the page's own <c>GET /sessions</c>, through the client the page uses.</summary>
+    /// <summary>The status of the page's own <c>GET /sessions</c>, through the page's REST client (js/view.js).</summary>
     private const string PageReadsSessions =
         "async () => { const { api } = await import('/js/view.js'); try { await api.listSessions(); return 200; } catch (e) { return e.status; } }";
 
@@ -48,10 +48,7 @@ public sealed class FirebaseSignInTests(ChromiumBrowser chromium) : IClassFixtur
         // The hub: a change made elsewhere shows without a reload; and the page's own changes reach the API.
         await api.CreateSessionAsync("Made elsewhere");
         await Expect(page.Card("Made elsewhere")).ToBeVisibleAsync(new() { Timeout = 1000 });
-        // The page shows its change at once and sends it through its queue: the service has it once /sync answered.
-        var synced = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/sync");
-        await page.AddSessionAsync("Made in the page", "25:00", 30);
-        Assert.Equal(200, (await synced).Status);
+        await page.AddSyncedSessionAsync("Made in the page", "25:00", 30);
         var titles = (await api.ListAsync()).GetProperty("sessions").EnumerateArray().Select(s => s.Str("title"));
         Assert.Contains("Made in the page", titles);
 

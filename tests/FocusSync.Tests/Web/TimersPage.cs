@@ -29,6 +29,14 @@ internal static class TimersPage
         await page.Card(title).WaitForAsync();
     }
 
+    /// <summary>Adds a session as <see cref="AddSessionAsync"/> does, and waits until the page has sent it to the service.</summary>
+    public static async Task AddSyncedSessionAsync(this IPage page, string title, string duration, int goalMinutes)
+    {
+        var synced = page.WaitForResponseAsync(r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/sync" && r.Ok);
+        await page.AddSessionAsync(title, duration, goalMinutes);
+        await synced;
+    }
+
     public static async Task AddStopwatchAsync(this IPage page, string title, string? group = null)
     {
         await page.Button("Add session").ClickAsync();

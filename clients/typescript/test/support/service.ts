@@ -11,6 +11,9 @@ const dll = join(projectDir, 'bin', 'Debug', 'net10.0', 'FocusSync.Api.dll');
 
 export type Provider = 'sqlite' | 'postgres';
 
+/** A `demo-` project: the emulator then never reaches a real Firebase project. */
+export const emulatorProjectId = 'demo-focussync';
+
 /** The providers to run against: SQLite always, PostgreSQL when FOCUSSYNC_TEST_POSTGRES names one. */
 export const postgres = process.env['FOCUSSYNC_TEST_POSTGRES'];
 export const servicesRequired = process.env['FOCUSSYNC_REQUIRE_SERVICES'] === '1';
@@ -35,6 +38,14 @@ function freePort(): Promise<number> {
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
+export interface ServiceOptions {
+  /**
+   * host:port of a Firebase Auth emulator to trust instead of the development sign-in: the service then runs in
+   * Firebase mode for the emulator's project, and only the emulator's ID tokens sign in (test/support/emulator.ts).
+   */
+  readonly firebaseEmulator?: string;
+}
+
 /**
  * The service as a child process (ASPNETCORE_ENVIRONMENT=Development: development sign-in) on its own port and
  * database, with a signing key the test knows, so that it can mint tokens of any lifetime; it can be stopped and
@@ -49,12 +60,13 @@ export class Service {
   private constructor(
     readonly provider: Provider,
     readonly port: number,
+    private readonly options: ServiceOptions,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
   }
 
-  static async start(provider: Provider): Promise<Service> {
-    const service = new Service(provider, await freePort());
+  static async start(provider: Provider, options: ServiceOptions = {}): Promise<Service> {
+    const service = new Service(provider, await freePort(), options);
     await service.restart();
     return service;
   }
@@ -70,6 +82,13 @@ export class Service {
       // Tests act fast as one user; the limits have their own tests in the service.
       RateLimits__PermitsPerSecond: '1000',
       RateLimits__Burst: '1000',
+      ...(this.options.firebaseEmulator === undefined
+        ? {}
+        : {
+            FIREBASE_AUTH_EMULATOR_HOST: this.options.firebaseEmulator,
+            Auth__Mode: 'Firebase',
+            Auth__Firebase__ProjectId: emulatorProjectId,
+          }),
     };
     const child = spawn('dotnet', [dll, '--urls', this.baseUrl], { cwd: projectDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -26,7 +26,7 @@ async function download() {
 async function deleteAccount() {
   if (!await confirmDialog(LOST, 'Delete my account')) return;
   await api.deleteAccount();
-  forgetAccount();
+  await forgetAccount();
   try {
     // After the service answered 204: a failure here leaves a sign-in with no data, and deleting again finishes it.
     await auth.deleteSignIn();

@@ -14,6 +14,7 @@ const LABELS = {
 };
 const STATES = { connecting: 'connecting', live: 'live', reconnecting: 'reconnecting', offline: 'offline', refused: 'full', closed: 'offline' };
 const snapshotKey = (uid) => `focussync.view.${uid}`;
+const queueName = (uid) => `focussync-queue ${uid}`;
 // A change sent as the page closes must outlive it: keepalive, which browsers allow for bodies under 64 KiB.
 const KEEPALIVE_LIMIT = 60_000;
 
@@ -29,6 +30,7 @@ export const api = new FocusSyncClient({ baseUrl: location.origin, getToken });
 
 const listeners = new Set();
 let view = null;
+let queue = null;
 let uid = null;
 let unsubscribe = () => {};
 // The settings the service answered a save with, shown until the view hears of a change of its own.
@@ -67,11 +69,12 @@ export function openView(id) {
   closeView();
   uid = id;
   const snapshot = readSnapshot(id);
+  queue = new IndexedDbQueueStore(queueName(id));
   view = new LiveView({
     baseUrl: location.origin,
     getToken,
     fetch: fetchKeepingAlive,
-    queue: new IndexedDbQueueStore(`focussync-queue ${id}`),
+    queue,
     ...(snapshot ? { snapshot } : {}),
   });
   useClock(view.clock);
@@ -84,23 +87,33 @@ export function connect(reportError) {
   view?.connect().catch(reportError);
 }
 
-/** Stops the view; on sign-out this browser forgets what it showed (queued changes stay for the next sign-in). */
-export function closeView({ forget = false } = {}) {
+/**
+ * Stops the view; on sign-out this browser forgets what it showed (queued changes stay for the next sign-in).
+ * Resolves once the view has stopped.
+ */
+export async function closeView({ forget = false } = {}) {
   const closing = view;
   if (!closing) return;
   unsubscribe();
   view = null;
   savedUser = null;
   if (forget) localStorage.removeItem(snapshotKey(uid));
-  closing.close();
+  const stopped = closing.close();
   showStatus();
+  await stopped;
 }
 
 /** After the account is deleted: nothing of it stays in this browser, its queued changes included. */
-export function forgetAccount() {
+export async function forgetAccount() {
   const id = uid;
-  closeView({ forget: true });
-  indexedDB.deleteDatabase(`focussync-queue ${id}`);
+  const store = queue;
+  await closeView({ forget: true });
+  // An open connection to the queue's database would hold its deletion back for as long as the page stays open.
+  await store?.close();
+  await new Promise((resolve) => {
+    const deletion = indexedDB.deleteDatabase(queueName(id));
+    deletion.onsuccess = deletion.onerror = deletion.onblocked = resolve;
+  });
 }
 
 /** Sends what waits and catches up now: the network came back, or the page woke up. */
