@@ -1,4 +1,5 @@
 // The service's JSON shapes (SPEC sections 1, 4, 5 and 7; README "API in short").
+import type { ChangeType } from './timekeeping/outcome.js';
 
 export type SessionState = 'RUNNING' | 'PAUSED';
 
@@ -52,20 +53,8 @@ export interface User {
   readonly settingsETag: string;
 }
 
-export type EventType =
-  | 'addSession'
-  | 'start'
-  | 'pause'
-  | 'resetSession'
-  | 'resetAll'
-  | 'editSession'
-  | 'deleteSession'
-  | 'complete'
-  | 'autoReset'
-  | 'autoResetTimeChange'
-  | 'addGroup'
-  | 'editGroup'
-  | 'deleteGroup';
+/** The timer rules' changes, and the group changes that the rules do not decide. */
+export type EventType = ChangeType | 'addGroup' | 'editGroup' | 'deleteGroup';
 
 /** One change of the user's data, as the hub sends it and the change feed stores it. */
 export interface ChangeEvent {

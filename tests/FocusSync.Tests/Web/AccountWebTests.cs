@@ -13,7 +13,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     public async Task DownloadMyDataSavesAJsonFileWithTheSessionsTitle()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("una"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("una"));
         await page.AddSyncedSessionAsync("Quarterly report", "25:00", 30);
         await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
 
@@ -24,16 +24,16 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         using var export = await JsonDocument.ParseAsync(file, cancellationToken: TestContext.Current.CancellationToken);
         var sessions = export.RootElement.GetProperty("sessions").EnumerateArray().ToList();
         Assert.Equal(["Quarterly report"], sessions.Select(s => s.Str("title")));
-        Assert.Equal(await UidAsync(page), export.RootElement.GetProperty("user").Str("id"));
+        Assert.Equal(await TimersPage.UidAsync(page), export.RootElement.GetProperty("user").Str("id"));
     }
 
     [Fact]
     public async Task DeletingTheAccountAsksNamingWhatIsLostCancelKeepsItAndConfirmSignsOutAndErasesItHereAndOnTheServer()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("vera"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("vera"));
         await page.AddSyncedSessionAsync("Thesis", "25:00", 30);
-        var uid = await UidAsync(page);
+        var uid = await TimersPage.UidAsync(page);
         Assert.NotNull(await SavedViewAsync(page, uid));
         Assert.True(await HasQueueAsync(page, uid), "the view keeps its queue in IndexedDB");
         var deletes = new List<string>();
@@ -98,10 +98,4 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     /// <summary>Whether this browser has the IndexedDB database of the user's queued changes (view.js).</summary>
     private static Task<bool> HasQueueAsync(IPage page, string uid) =>
         page.EvaluateAsync<bool>("async uid => (await indexedDB.databases()).some(d => d.name === `focussync-queue ${uid}`)", uid);
-
-    private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>The uid the development sign-in gave this page (the name, lower-cased).</summary>
-    private static async Task<string> UidAsync(IPage page) =>
-        (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
 }

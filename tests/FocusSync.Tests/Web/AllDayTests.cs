@@ -15,7 +15,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task AStaleWindowFollowsAnotherWindowsSettingsAndSavesOnlyWhatItTouched()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("hana");
+        var name = TimersPage.UniqueName("hana");
         var first = await chromium.SignInAsync(server, name);
         var second = await chromium.SignInAsync(server, name);
         foreach (var window in new[] { first, second })
@@ -38,7 +38,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
         Assert.Equal("""{"weekStart":"sunday"}""", (await sent).PostData);
         await Expect(second.Locator("#settings-saved")).ToHaveTextAsync("Saved.");
 
-        using var api = server.ClientFor(await UidAsync(first));
+        using var api = server.ClientFor(await TimersPage.UidAsync(first));
         var me = await api.GetFromJsonAsync<JsonElement>("/me", TestContext.Current.CancellationToken);
         Assert.Equal(("Asia/Tokyo", "23:40", "sunday"), (me.Str("timeZone"), me.Str("resetTime"), me.Str("weekStart")));
     }
@@ -47,7 +47,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task TheTabTitleAndIconShowTheRunningTimerAndThenItsCompletionWithAWayToStartAgain()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("ivan"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("ivan"));
         await page.AddSessionAsync("Deep work", "0:03", 30);
         await Expect(page).ToHaveTitleAsync("FocusSync");
         await Expect(page.Card("Deep work").Locator("[data-role=status]")).ToHaveTextAsync("Ready");
@@ -67,7 +67,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task ACountdownReadsItsFullLengthWhenStartedAndANeverStartedOneSaysReady()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("jon"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("jon"));
         await page.AddSessionAsync("Write", "25:00", 60);
         var card = page.Card("Write");
         await Expect(card.Locator("[data-role=status]")).ToHaveTextAsync("Ready");
@@ -84,7 +84,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task StartingASecondTimerSaysWhichOneItPaused()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("kim"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("kim"));
         await page.AddSessionAsync("Reading", "25:00", 30);
         await page.AddSessionAsync("Writing", "25:00", 30);
 
@@ -100,7 +100,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task KeyboardShortcutsStartAndPauseTheFocusedSessionAddOneAndListThemselves()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("lea"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("lea"));
         await page.AddSessionAsync("Focus", "25:00", 30);
         var card = page.Card("Focus");
 
@@ -124,7 +124,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task TickingAnnouncesNothingAndAStateChangeIsAnnouncedOnce()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("max"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("max"));
         await page.AddSessionAsync("Quiet", "25:00", 30);
         await page.Button("Start Quiet").ClickAsync();
         await Expect(page.Card("Quiet")).ToHaveAttributeAsync("data-state", "running", WithinASecond);
@@ -151,7 +151,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task OnAPhoneTheButtonsAreTouchSizedAndSeveralCardsFitOnTheScreen()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("nia"), ChromiumBrowser.Phone);
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("nia"), ChromiumBrowser.Phone);
         foreach (var title in new[] { "One", "Two", "Three", "Four" })
         {
             await page.AddSessionAsync(title, "25:00", 30);
@@ -172,8 +172,8 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task ADeleteAndAResetOfARunningTimerCanBeUndoneAndOtherwiseHappenAtTheInstantPressed()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("omar"));
-        using var api = server.ClientFor(await UidAsync(page));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("omar"));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         await page.AddSessionAsync("Keep me", "25:00", 30);
         await page.AddSessionAsync("Drop me", "25:00", 30);
 
@@ -218,8 +218,8 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task EditingASessionDeletedOnAnotherDeviceSaysSoInPlainWords()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("pia"));
-        using var api = server.ClientFor(await UidAsync(page));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("pia"));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         await page.AddSessionAsync("Vanishing", "25:00", 30);
         await page.Button("Edit Vanishing").ClickAsync();
         var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", TestContext.Current.CancellationToken)).GetProperty("sessions")[0].Id();
@@ -235,7 +235,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
     public async Task AnalyticsShowsTheServersReasonForABadRangeClearsTheOldChartAndAppliesQuickRangesAtOnce()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("quinn"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("quinn"));
         await page.AddSessionAsync("Study", "25:00", 30);
         await page.GetByRole(AriaRole.Link, new() { Name = "Analytics" }).ClickAsync();
         await page.WaitForFunctionAsync("() => Chart.getChart('analytics-chart') !== undefined");
@@ -272,7 +272,7 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
         await Expect(page.Locator("#dev-name")).ToBeFocusedAsync();
         await Expect(page.Locator("#connection")).ToBeHiddenAsync();
 
-        await page.Locator("#dev-name").FillAsync(UniqueName("ria"));
+        await page.Locator("#dev-name").FillAsync(TimersPage.UniqueName("ria"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 10_000 });
         await page.AddSessionAsync("At night", "25:00", 30);
@@ -282,9 +282,4 @@ public sealed class AllDayTests(ChromiumBrowser chromium) : IClassFixture<Chromi
         await Screenshots.SaveAsync(page, "timers-dark");
         await context.CloseAsync();
     }
-
-    private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
-
-    private static async Task<string> UidAsync(IPage page) =>
-        (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
 }

@@ -20,7 +20,7 @@ public sealed class OfflineWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     public async Task ARunMadeOfflineIsCreditedAsRunAndAnotherDeviceOnlineThroughoutThenShowsTheSameState()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("olga");
+        var name = TimersPage.UniqueName("olga");
         var offline = await chromium.SignInAsync(server, name);
         var online = await chromium.SignInAsync(server, name);
         await offline.AddSessionAsync("Offline run", "25:00", 30);
@@ -71,7 +71,7 @@ public sealed class OfflineWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     public async Task APageThatSleptThroughAnotherPagesStopAndRestartShowsTheNewRunNotItsOwnStaleOne()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("sam");
+        var name = TimersPage.UniqueName("sam");
         var awake = await chromium.SignInAsync(server, name);
         var sleeper = await chromium.SignInAsync(server, name);
         await awake.AddSessionAsync("Shared", "25:00", 30);
@@ -104,7 +104,7 @@ public sealed class OfflineWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     public async Task APageReloadedOfflineWithChangesQueuedShowsThemAndLosesNoneOfThem()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("rafa");
+        var name = TimersPage.UniqueName("rafa");
         var page = await chromium.SignInAsync(server, name);
         await page.AddSessionAsync("Kept", "25:00", 30);
         await page.AddSessionAsync("Dropped", "25:00", 30);
@@ -144,7 +144,7 @@ public sealed class OfflineWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     public async Task TheAppIsInstallableAndItsStartPageShowsTheTimers()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("tess"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("tess"));
         await page.AddSessionAsync("Installed", "25:00", 30);
         await page.EvaluateAsync("() => navigator.serviceWorker.ready.then(() => true)");
         var cdp = await page.Context.NewCDPSessionAsync(page);
@@ -186,6 +186,4 @@ public sealed class OfflineWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
             """, name.ToLowerInvariant());
         return queued.EnumerateArray().Select(o => (o.Str("kind"), o.GetProperty("at").GetInt64())).ToList();
     }
-
-    private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
 }

@@ -77,6 +77,13 @@ internal static class TimersPage
         await page.Toast($"Deleted “{title}”").GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
     }
 
+    /// <summary>A development sign-in name no other test uses.</summary>
+    public static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>The uid the development sign-in gave this page (the name, lower-cased).</summary>
+    public static async Task<string> UidAsync(IPage page) =>
+        (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
+
     /// <summary>The floating message that contains <paramref name="text"/>.</summary>
     public static ILocator Toast(this IPage page, string text) => page.Locator("#toasts .toast", new() { HasText = text });
 }

@@ -21,10 +21,10 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     public async Task ChangesInOneTabAppearInTheOtherTabOfTheSameUserWithinASecondAndNowhereElse()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var alice = UniqueName("alice");
+        var alice = TimersPage.UniqueName("alice");
         var tab = await chromium.SignInAsync(server, alice);
         var otherTab = await chromium.SignInAsync(server, alice);
-        var stranger = await chromium.SignInAsync(server, UniqueName("bob"));
+        var stranger = await chromium.SignInAsync(server, TimersPage.UniqueName("bob"));
 
         await tab.AddSessionAsync("Write the report", "25:00", 60);
         var mirrored = otherTab.Card("Write the report");
@@ -45,7 +45,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(otherTab.Cards()).ToHaveCountAsync(0, new() { Timeout = 1000 });
 
         // The stranger's own list, read afresh, is as empty as the page shows.
-        using var strangerApi = server.ClientFor(await UidAsync(stranger));
+        using var strangerApi = server.ClientFor(await TimersPage.UidAsync(stranger));
         var list = await strangerApi.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, list.GetProperty("sessions").GetArrayLength());
         await Expect(stranger.Cards()).ToHaveCountAsync(0);
@@ -55,7 +55,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     public async Task ACountdownThatReachesZeroShowsCompletedWithoutAReload()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("carol"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("carol"));
         await page.EvaluateAsync("() => { window.notReloaded = true; }");
 
         await page.AddSessionAsync("Two seconds", "0:02", 1);
@@ -70,7 +70,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
 
         // And the server agrees, so the page keeps showing it after its next read.
-        using var api = server.ClientFor(await UidAsync(page));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         var session = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0];
         Assert.True(session.GetProperty("isCompleted").GetBoolean());
         Assert.Equal(2.0, session.GetProperty("focusSeconds").GetDouble(), 3);
@@ -80,9 +80,9 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     public async Task TheAnalyticsChartShowsTheTotalsOfTheReport()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("dana");
+        var name = TimersPage.UniqueName("dana");
         var page = await chromium.SignInAsync(server, name);
-        using var api = server.ClientFor(await UidAsync(page));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         (await api.PatchAsJsonAsync("/me", new { singleRunning = false }, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
         await page.AddGroupAsync("Deep work");
@@ -136,8 +136,8 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     public async Task TheGoalLineLeavesOutDeletedSessionsAndTodaysUnmetGoalIsNotCountedAsMissed()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var page = await chromium.SignInAsync(server, UniqueName("ivy"));
-        using var api = server.ClientFor(await UidAsync(page));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("ivy"));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         var kept = await api.PostAsJsonAsync("/sessions", new { title = "Kept", initialDuration = 1500, dailyGoalMinutes = 30 }, TestContext.Current.CancellationToken);
         var gone = await (await api.PostAsJsonAsync("/sessions", new { title = "Gone", initialDuration = 1500, dailyGoalMinutes = 295 }, TestContext.Current.CancellationToken))
             .Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
@@ -160,7 +160,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     public async Task SettingsSavedInOneTabReachTheServerAndTheOtherTab()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
-        var name = UniqueName("fay");
+        var name = TimersPage.UniqueName("fay");
         var tab = await chromium.SignInAsync(server, name);
         var otherTab = await chromium.SignInAsync(server, name);
 
@@ -173,7 +173,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         await Expect(tab.Locator("#settings-saved")).ToHaveTextAsync("Saved.");
         await Screenshots.SaveAsync(tab, "settings");
 
-        using var api = server.ClientFor(await UidAsync(tab));
+        using var api = server.ClientFor(await TimersPage.UidAsync(tab));
         var me = await api.GetFromJsonAsync<JsonElement>("/me", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Europe/Berlin", me.GetProperty("timeZone").GetString());
         Assert.Equal("04:30", me.GetProperty("resetTime").GetString());
@@ -193,7 +193,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         FocusSyncApp? restarted = null;
         try
         {
-            var page = await chromium.SignInAsync(server, UniqueName("erin"));
+            var page = await chromium.SignInAsync(server, TimersPage.UniqueName("erin"));
             await page.AddSessionAsync("Survives restarts", "25:00", 60);
             await page.Button("Start Survives restarts").ClickAsync();
             var card = page.Card("Survives restarts");
@@ -204,7 +204,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
             restarted = FocusSyncApp.Start(database, AppOptions.Browser with { Port = server.Address.Port });
             // A change the page may miss while it is still reconnecting: the resync must bring it.
-            using var api = restarted.ClientFor(await UidAsync(page));
+            using var api = restarted.ClientFor(await TimersPage.UidAsync(page));
             var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
             (await api.PostAsync($"/sessions/{id}/actions/pause", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
@@ -231,7 +231,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     {
         await using var server = await FocusSyncApp.StartAsync(
             Db.Sqlite, AppOptions.Browser with { Settings = new Dictionary<string, string?> { ["Realtime:MaxConnectionsPerUser"] = "1" } });
-        var name = UniqueName("frank");
+        var name = TimersPage.UniqueName("frank");
         var first = await chromium.SignInAsync(server, name);
 
         var second = await chromium.SignInAsync(server, name, waitUntilLive: false);
@@ -248,7 +248,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
     {
         // A fake clock on the server, so that the test moves it past the token's hour instead of waiting for it.
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser with { RealClock = false });
-        var page = await chromium.SignInAsync(server, UniqueName("gina"));
+        var page = await chromium.SignInAsync(server, TimersPage.UniqueName("gina"));
         await page.AddSessionAsync("Outlives the token", "25:00", 60);
         await page.EvaluateAsync(
             """
@@ -278,7 +278,7 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         Assert.All(await page.EvaluateAsync<string[]>("() => window.shown"), state => Assert.Equal("live", state));
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 100 });
 
-        using var api = server.ClientFor(await UidAsync(page));
+        using var api = server.ClientFor(await TimersPage.UidAsync(page));
         var id = (await api.GetFromJsonAsync<JsonElement>("/sessions", cancellationToken: TestContext.Current.CancellationToken)).GetProperty("sessions")[0].GetProperty("id").GetInt64();
         (await api.PostAsync($"/sessions/{id}/actions/start", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         await Expect(page.Card("Outlives the token")).ToHaveAttributeAsync("data-state", "running", WithinASecond);
@@ -314,10 +314,4 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
 
         await db.SaveChangesAsync();
     }
-
-    private static string UniqueName(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>The uid the development sign-in gave this page (the name, lower-cased).</summary>
-    private static async Task<string> UidAsync(IPage page) =>
-        (await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('focussync.devUser')).name")).ToLowerInvariant();
 }
