@@ -37,6 +37,12 @@ public enum ConnectionState
     Disconnected,
     Connecting,
     Connected,
+
+    /// <summary>
+    /// The account was deleted (on any device): the view has stopped for good and will not reconnect, which with a
+    /// still-valid token would start a new, empty account. What was queued stays in the store, unsent.
+    /// </summary>
+    AccountDeleted,
 }
 
 /// <summary>Why the view changed.</summary>
@@ -96,7 +102,11 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
     private readonly HubConnection _hub;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    /// <summary>The start of the close message the service sends to every connection of an account it deleted.</summary>
+    private const string AccountDeletedReason = "Account deleted";
+
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly SynchronizationContext? _context = SynchronizationContext.Current;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConfirmedState _confirmed = new();
@@ -272,7 +282,8 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
 
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        // Not "stopping was requested": a deleted account stops the view too, and it still has to be disposed.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
@@ -590,6 +601,12 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
         }
 
         _log.LogInformation("FocusSync hub closed: {Reason}", error?.Message ?? "by the server");
+        if (error?.Message.Contains(AccountDeletedReason, StringComparison.Ordinal) == true)
+        {
+            SetConnection(ConnectionState.AccountDeleted);
+            return _stopping.CancelAsync();
+        }
+
         SetConnection(ConnectionState.Disconnected);
         Wake();
         return Task.CompletedTask;

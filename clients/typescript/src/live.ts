@@ -18,7 +18,11 @@ import type {
   User,
 } from './types.js';
 
-export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'refused' | 'closed';
+/**
+ * `deleted`: the account was deleted (on any device); the view has stopped for good rather than reconnect, which with a
+ * still-valid token would start a new, empty account. What was queued stays in the store, unsent.
+ */
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'refused' | 'closed' | 'deleted';
 
 /** What changed in a view; every listener hears each one after the view has applied it. */
 export type ViewChange =
@@ -68,6 +72,7 @@ const syncBatch = 100;
 const refused = (error: unknown): boolean => /Status code '401'|401/.test(String((error as Error | undefined)?.message ?? error));
 const tokenExpired = (error: unknown): boolean => /Token expired/.test(String((error as Error | undefined)?.message ?? error));
 const overCap = (error: unknown): boolean => /Too many connections/.test(String((error as Error | undefined)?.message ?? error));
+const accountDeleted = (error: unknown): boolean => /Account deleted/.test(String((error as Error | undefined)?.message ?? error));
 
 function defaultQueue(baseUrl: string): QueueStore {
   return typeof indexedDB === 'undefined' ? new MemoryQueueStore() : new IndexedDbQueueStore(`focussync-queue ${baseUrl}`);
@@ -231,6 +236,7 @@ export class LiveView {
     connection.onclose((error) => {
       if (this.connection !== connection) return;
       if (overCap(error)) this.setStatus('refused');
+      else if (accountDeleted(error)) void this.stop('deleted');
       else void this.startLoop(connection);
     });
     this.connection = connection;
@@ -238,7 +244,11 @@ export class LiveView {
   }
 
   /** Stops listening; queued actions stay in the store for the next view. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.stop('closed');
+  }
+
+  private async stop(status: 'closed' | 'deleted'): Promise<void> {
     const connection = this.connection;
     this.connection = null;
     if (this.flushRetry !== null) clearTimeout(this.flushRetry);
@@ -248,7 +258,7 @@ export class LiveView {
     this.held.forEach((h) => clearTimeout(h.timer));
     this.held.clear();
     this.wakeLoop?.();
-    this.setStatus('closed');
+    this.setStatus(status);
     await connection?.stop();
   }
 

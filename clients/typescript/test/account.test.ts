@@ -140,16 +140,20 @@ eachProvider('account data', (provider: Provider) => {
     expect((await after.client.listSessions()).sessions.map((s) => s.title)).toEqual(['A fresh start']);
   });
 
-  it('a live view left open while the account is deleted elsewhere ends up showing it empty', async () => {
+  it('a live view left open while the account is deleted elsewhere stops for good instead of starting a new account', async () => {
     const uid = newUid();
     const open = view(() => svc().mint(uid));
     await open.connect();
     await fill(open);
+    const statuses: string[] = [];
+    open.subscribe(() => statuses.push(open.status));
 
     await new FocusSyncClient({ baseUrl: svc().baseUrl, getToken: () => svc().mint(uid) }).deleteAccount();
 
-    await until(open, () => open.sessions.length === 0 && open.groups.length === 0, 'the open view to drop the deleted data');
-    expect(open.user?.timeZone).toBe('UTC');
+    await until(open, () => open.status === 'deleted', 'the open view to stop on the deletion');
+    // Had it reconnected with its still-valid token, it would have read a new, empty account.
+    expect(statuses).not.toContain('connecting');
+    expect(open.sessions.length).toBeGreaterThan(0);
   });
 });
 

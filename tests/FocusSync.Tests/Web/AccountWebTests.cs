@@ -28,6 +28,28 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
     }
 
     [Fact]
+    public async Task APageOpenWhileAnotherDeviceDeletesTheAccountSignsOutForgetsItAndStartsNoNewAccount()
+    {
+        await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
+        var name = TimersPage.UniqueName("wren");
+        var page = await chromium.SignInAsync(server, name);
+        await page.AddSyncedSessionAsync("Lab notes", "25:00", 30);
+        var uid = await TimersPage.UidAsync(page);
+
+        using (var elsewhere = server.ClientFor(uid))
+        {
+            (await elsewhere.DeleteAsync("/me", TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        await Expect(page.Toast("deleted on another device")).ToBeVisibleAsync(new() { Timeout = 5000 });
+        await Expect(page.Locator("#dev-name")).ToBeVisibleAsync();
+        Assert.Null(await SavedViewAsync(page, uid));
+        Assert.False(await HasQueueAsync(page, uid), "the browser still holds the deleted account's queue");
+        // A page that had reconnected with its still-valid token would have started a new, empty account.
+        Assert.All(await AccountKit.RowsOfAsync(server, uid), table => Assert.Equal(0, table.Value));
+    }
+
+    [Fact]
     public async Task DeletingTheAccountAsksNamingWhatIsLostCancelKeepsItAndConfirmSignsOutAndErasesItHereAndOnTheServer()
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);

@@ -1,15 +1,29 @@
 // "Download my data" (GET /me/export) and "Delete my account" (DELETE /me, then the Firebase account), on the settings page.
 import { auth } from './auth.js';
 import { confirmDialog } from './dialogs.js';
-import { api, forgetAccount } from './view.js';
+import { toast } from './notices.js';
+import { api, current, forgetAccount, subscribe } from './view.js';
 
 const LOST = 'Delete your account? This removes, on every device and for good: all your sessions, deleted ones too, '
   + 'their whole daily history and analytics, your groups, your settings and your synced changes. '
   + 'Download your data first if you want to keep it.';
 
+// While this page deletes the account itself, the service's close message is this page's own doing.
+let deleting = false;
+
 export function initAccount(report) {
   document.getElementById('download-data').addEventListener('click', () => download().catch(report));
   document.getElementById('delete-account').addEventListener('click', () => deleteAccount().catch(report));
+  subscribe((change) => {
+    if (change.type === 'status' && current()?.status === 'deleted' && !deleting) deletedElsewhere().catch(report);
+  });
+}
+
+/** Another device deleted the account: nothing of it stays here, and the page signs out rather than start a new one. */
+async function deletedElsewhere() {
+  await forgetAccount();
+  await auth.signOut();
+  toast('This account was deleted on another device, with all its data. Sign in again to start a new one.', { ms: 0 });
 }
 
 async function download() {
@@ -25,8 +39,13 @@ async function download() {
 
 async function deleteAccount() {
   if (!await confirmDialog(LOST, 'Delete my account')) return;
-  await api.deleteAccount();
-  await forgetAccount();
+  deleting = true;
+  try {
+    await api.deleteAccount();
+    await forgetAccount();
+  } finally {
+    deleting = false;
+  }
   try {
     // After the service answered 204: a failure here leaves a sign-in with no data, and deleting again finishes it.
     await auth.deleteSignIn();

@@ -12,7 +12,7 @@ const LABELS = {
   offline: 'Offline',
   full: 'Too many open tabs: close one, then reload',
 };
-const STATES = { connecting: 'connecting', live: 'live', reconnecting: 'reconnecting', offline: 'offline', refused: 'full', closed: 'offline' };
+const STATES = { connecting: 'connecting', live: 'live', reconnecting: 'reconnecting', offline: 'offline', refused: 'full', closed: 'offline', deleted: 'offline' };
 const snapshotKey = (uid) => `focussync.view.${uid}`;
 const queueName = (uid) => `focussync-queue ${uid}`;
 // A change sent as the page closes must outlive it: keepalive, which browsers allow for bodies under 64 KiB.
