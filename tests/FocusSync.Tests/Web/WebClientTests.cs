@@ -194,10 +194,13 @@ public sealed class WebClientTests(ChromiumBrowser chromium) : IClassFixture<Chr
         try
         {
             var page = await chromium.SignInAsync(server, TimersPage.UniqueName("erin"));
-            await page.AddSessionAsync("Survives restarts", "25:00", 60);
+            await page.AddSyncedSessionAsync("Survives restarts", "25:00", 60);
+            // The start is shown at once and sent through the page's queue: the service must have it before it stops.
+            var started = page.WaitForResponseAsync(r => new Uri(r.Url).AbsolutePath == "/sync");
             await page.Button("Start Survives restarts").ClickAsync();
             var card = page.Card("Survives restarts");
             await Expect(card).ToHaveAttributeAsync("data-state", "running", WithinASecond);
+            Assert.Equal(200, (await started).Status);
 
             await server.DisposeAsync();
             await Expect(page.Locator("#connection")).Not.ToHaveTextAsync("Live", new() { Timeout = 10_000 });

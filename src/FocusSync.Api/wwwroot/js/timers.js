@@ -46,6 +46,11 @@ export function initTimers(reportError) {
   document.getElementById('group-form').addEventListener('submit', addGroup);
   for (const dialog of [sessionDialog, groupsDialog]) {
     dialog.querySelector('.cancel').addEventListener('click', () => dialog.close());
+    // The element focused before the dialog opened may have been drawn again meanwhile: never leave the focus in a
+    // closed dialog.
+    dialog.addEventListener('close', () => {
+      if (dialog.contains(document.activeElement)) document.activeElement.blur();
+    });
   }
 }
 
@@ -270,7 +275,10 @@ function later(s, kind) {
 /** Space starts or pauses the focused session, N adds one, ? lists the shortcuts; typing in a field is left alone. */
 function onShortcut(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || document.querySelector('dialog[open]')) return;
-  if (e.target.closest('input, select, textarea, button') || document.getElementById('timers').hidden) return;
+  // A field of a dialog that has closed may keep the focus (when the card focused before it was drawn again meanwhile):
+  // nobody is typing there.
+  const typing = e.target.closest('input, select, textarea, button');
+  if ((typing && !typing.closest('dialog:not([open])')) || document.getElementById('timers').hidden) return;
   const card = e.target.closest?.('.card');
   if (e.key === ' ' && card) {
     e.preventDefault();
