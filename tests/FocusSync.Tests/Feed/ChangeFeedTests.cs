@@ -32,7 +32,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await using var app = await FocusSyncApp.StartAsync(db);
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var start = await user.SeqAsync();
-        await using var hub = await app.ConnectHubAsync(user.Uid);
+        await using var hub = await app.ConnectHubAsync(user.Uid, tokenLifetime: HubClients.LongLivedTokens);
         var sent = new List<JsonElement>();
         async Task Receive() => sent.AddRange(await hub.NextAsync((int)(await user.SeqAsync() - start - sent.Count)));
 
