@@ -21,9 +21,12 @@ export function initAccount(report) {
 
 /** Another device deleted the account: nothing of it stays here, and the page signs out rather than start a new one. */
 async function deletedElsewhere() {
+  // Changes not yet sent belong to the deleted account: they go with it, and the person is told how many.
+  const unsent = (await current().pending()).length;
   await forgetAccount();
   await auth.signOut();
-  toast('This account was deleted on another device, with all its data. Sign in again to start a new one.', { ms: 0 });
+  const lost = unsent ? ` ${unsent} change${unsent === 1 ? '' : 's'} made here and not yet sent went with it.` : '';
+  toast(`This account was deleted on another device, with all its data.${lost} Sign in again to start a new one.`, { ms: 0 });
 }
 
 async function download() {
