@@ -47,8 +47,12 @@ internal sealed class Telemetry
     public IReadOnlyList<Activity> Spans => _spans.Snapshot();
 
     /// <summary>The spans of <paramref name="trace"/>, once one of them satisfies <paramref name="last"/> (spans export as they end).</summary>
-    public async Task<IReadOnlyList<Activity>> TraceAsync(ActivityTraceId trace, Func<Activity, bool> last) =>
-        (await SpansAsync(spans => spans.Any(s => s.TraceId == trace && last(s)))).Where(s => s.TraceId == trace).ToList();
+    /// <summary>
+    /// The spans of a trace once those it names have all ended: the request's server span ends only after its response
+    /// is sent, which may be after the hub send it caused.
+    /// </summary>
+    public async Task<IReadOnlyList<Activity>> TraceAsync(ActivityTraceId trace, params Func<Activity, bool>[] ended) =>
+        (await SpansAsync(spans => ended.All(e => spans.Any(s => s.TraceId == trace && e(s))))).Where(s => s.TraceId == trace).ToList();
 
     /// <summary>The spans exported so far, once they satisfy <paramref name="until"/>.</summary>
     public async Task<IReadOnlyList<Activity>> SpansAsync(Func<IReadOnlyList<Activity>, bool> until)

@@ -29,7 +29,7 @@ public sealed class TracingTests
         start.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
         await user.SendAsync(start, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("start", (await hub.NextAsync()).Type());
-        var spans = await telemetry.TraceAsync(trace, s => s.DisplayName == "hub send");
+        var spans = await telemetry.TraceAsync(trace, s => s.DisplayName == "hub send", s => s.Kind == ActivityKind.Server);
 
         var request = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
         Assert.Equal("POST /sessions/{id}/actions/start", request.DisplayName);
