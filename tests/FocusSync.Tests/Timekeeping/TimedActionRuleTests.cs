@@ -163,6 +163,24 @@ public sealed class TimedActionRuleTests
     }
 
     [Fact]
+    public void WithSingleRunningAStartDoesNotWaitForAnEditThatCompletesAPausedSession()
+    {
+        var kit = Kit();
+        var a = kit.Countdown(T0, durationSec: 3600);
+        var b = kit.Countdown(T0, durationSec: 3600);
+        kit.Start(a, T0);
+        kit.Pause(a, T0 + 30 * Minute);
+        kit.Edit(a, T0 + 40 * Minute, durationSec: 600);
+        Assert.True(a.IsCompleted);
+
+        var applied = kit.StartAt(b, T0 + 50 * Minute, T0 + 35 * Minute);
+
+        Assert.Equal(T0 + 35 * Minute, applied);
+        Assert.Equal(30 * Minute, kit.CreditedTotal(a));
+        Assert.Equal(45 * Minute, b.TimeLeftAt(T0 + 50 * Minute));
+    }
+
+    [Fact]
     public void WithoutSingleRunningAStartDoesNotWaitForOtherSessions()
     {
         var kit = Kit(singleRunning: false);

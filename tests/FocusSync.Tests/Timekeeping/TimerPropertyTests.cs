@@ -204,7 +204,7 @@ public sealed class TimerPropertyTests
     /// <summary>
     /// What the instant a timed action applied at must be, read from the change stream alone: never after now, never
     /// before a change it depends on (of a session it changes, a boundary, a reset-all, a settings change, and for a
-    /// start with singleRunning any start, pause or completion), and exactly the instant acted at when that follows
+    /// start with singleRunning any start or stop of a run), and exactly the instant acted at when that follows
     /// every change so far.
     /// </summary>
     private static void CheckTimedInstant(
@@ -217,8 +217,8 @@ public sealed class TimerPropertyTests
         var dependsOn = Latest(c => c.Type is ChangeType.AutoReset or ChangeType.ResetAll or ChangeType.AutoResetTimeChange);
         dependsOn = command switch
         {
-            { SessionId: { } id, Kind: Op.Start } when user.Clock.Settings.SingleRunning => Math.Max(dependsOn, Latest(c =>
-                Changes(c, id) || c.Type is ChangeType.Start or ChangeType.Pause or ChangeType.Complete)),
+            { SessionId: { } id, Kind: Op.Start } when user.Clock.Settings.SingleRunning =>
+                Math.Max(Math.Max(dependsOn, Latest(c => Changes(c, id))), LastRunChangeMs(changes, scenario.StartMs)),
             { SessionId: { } id } => Math.Max(dependsOn, Latest(c => Changes(c, id))),
             { Kind: Op.ResetAll } => Math.Max(dependsOn, Latest(c => live.Any(id => Changes(c, id)))),
             _ => dependsOn,
@@ -226,11 +226,34 @@ public sealed class TimerPropertyTests
 
         var what = $"{command} acted at {actedMs}, delivered at {now}, applied at {appliedMs}";
         Assert.True(appliedMs <= now, $"{what}: after now");
-        Assert.True(appliedMs >= Math.Min(now, dependsOn), $"{what}: before a change at {dependsOn} it depends on");
+        Assert.True(appliedMs >= Math.Min(now, dependsOn), $"{what}: before a change it depends on: " + string.Join(", ", changes
+            .Where(c => c.AtMs == dependsOn).Select(c => $"{c.Type} of [{string.Join(' ', c.Sessions.Select(s => s.Id))}] at {c.AtMs}")));
         if (actedMs >= Latest(_ => true))
         {
             Assert.True(appliedMs == actedMs, $"{what}: moved although nothing committed after it");
         }
+    }
+
+    /// <summary>
+    /// The last instant any run started or stopped, read from the change stream alone: a completion or an edit of a
+    /// paused session stops no run, so a start under singleRunning need not follow it.
+    /// </summary>
+    private static long LastRunChangeMs(List<Change> changes, long startMs)
+    {
+        var running = new HashSet<long>();
+        var last = startMs;
+        foreach (var change in changes)
+        {
+            foreach (var s in change.Sessions)
+            {
+                if (change.Type == ChangeType.Start ? running.Add(s.Id) : !s.IsRunning && running.Remove(s.Id))
+                {
+                    last = Math.Max(last, change.AtMs);
+                }
+            }
+        }
+
+        return last;
     }
 
     private static void CheckAgainstModel(UserTimers user, Dictionary<long, SessionTimer> timers, RefModel model, long now, Step? step)
