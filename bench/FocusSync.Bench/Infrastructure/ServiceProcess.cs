@@ -48,6 +48,19 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The median of 5 readings of the working set 200 ms apart, so one reading taken mid-collection does not decide.</summary>
+    public async Task<long> SettledWorkingSetAsync(CancellationToken cancellationToken)
+    {
+        var readings = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            readings.Add(WorkingSetBytes);
+            await Task.Delay(200, cancellationToken);
+        }
+
+        return (long)Stats.Median(readings);
+    }
+
     /// <summary>This program in its <c>baseline-server</c> mode: the raw ASP.NET Core endpoints the service is compared with.</summary>
     public static Task<ServiceProcess> StartBaselineAsync(IDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
     {

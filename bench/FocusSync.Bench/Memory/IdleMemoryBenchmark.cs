@@ -104,12 +104,12 @@ public sealed class IdleMemoryBenchmark : IBenchmark
         ServiceProcess server, int connections, TimeSpan settle, Func<int, Task<SocketClient>> connect, CancellationToken cancellationToken)
     {
         await Task.Delay(settle, cancellationToken);
-        var idle = await WorkingSetAsync(server, cancellationToken);
+        var idle = await server.SettledWorkingSetAsync(cancellationToken);
         var clients = await SocketClient.ConnectManyAsync(connections, 32, connect);
         try
         {
             await Task.Delay(settle, cancellationToken);
-            var loaded = await WorkingSetAsync(server, cancellationToken);
+            var loaded = await server.SettledWorkingSetAsync(cancellationToken);
             var failed = clients.Count(c => c.Failure is not null);
             if (failed > 0)
             {
@@ -125,18 +125,6 @@ public sealed class IdleMemoryBenchmark : IBenchmark
                 await client.DisposeAsync();
             }
         }
-    }
-
-    private static async Task<long> WorkingSetAsync(ServiceProcess server, CancellationToken cancellationToken)
-    {
-        var readings = new List<double>();
-        for (var i = 0; i < 5; i++)
-        {
-            readings.Add(server.WorkingSetBytes);
-            await Task.Delay(200, cancellationToken);
-        }
-
-        return (long)Stats.Median(readings);
     }
 
     private sealed record Sample(long Idle, long Loaded, double KbPerConnection);
