@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using FocusSync.Api.Data;
 using Microsoft.EntityFrameworkCore;
@@ -20,10 +21,14 @@ public static class AnalyticsQuery
     private const long MsPerMinute = 60_000;
     private const int FirstStreakWindowDays = 32;
 
+    // A compiled query keeps the plan of the first database it ran on, so each provider has its own.
+    private static readonly ConcurrentDictionary<Type, CompiledQueries> Compiled = new();
+
     public static async Task<AnalyticsReport> BuildAsync(FocusSyncDb db, AnalyticsInput input, CancellationToken cancellationToken)
     {
+        var queries = Compiled.GetOrAdd(db.GetType(), _ => new CompiledQueries());
         var range = input.Range;
-        var totals = await AggregateAsync(db, input, cancellationToken);
+        var totals = await AggregateAsync(db, queries, input, cancellationToken);
         var cells = totals.ToDictionary(t => (t.Bucket, t.SessionId), t => (t.Ms, t.GoalMinutes, t.GoalMinutesOnDaysWithTime));
         var running = input.Running.Where(r => input.GroupId is null || r.GroupId == input.GroupId).ToList();
         if (range.Contains(input.Today))
@@ -36,11 +41,12 @@ public static class AnalyticsQuery
             }
         }
 
-        var ids = cells.Keys.Select(k => k.SessionId).Distinct().ToList();
-        var sessions = await db.Sessions.AsNoTracking()
-            .Where(s => s.UserId == input.UserId && ids.Contains(s.Id))
-            .Select(s => new { s.Id, s.Title, s.GroupId, s.NoGoal, Deleted = s.DeletedAtMs != null })
-            .ToDictionaryAsync(s => s.Id, cancellationToken);
+        var ids = cells.Keys.Select(k => k.SessionId).Distinct().ToArray();
+        var sessions = new Dictionary<long, SessionRow>();
+        await foreach (var session in queries.Titles(db, input.UserId, ids).WithCancellation(cancellationToken))
+        {
+            sessions[session.Id] = session;
+        }
 
         // A day with a goal and no time is a missed goal while the session lives; once it is deleted, such a day
         // says nothing the person can act on, so a deleted session counts only its days with time, goals included.
@@ -74,7 +80,7 @@ public static class AnalyticsQuery
         }
 
         var goalSessions = perSession.Keys.Where(id => !sessions[id].NoGoal).ToList();
-        var streaks = await StreaksAsync(db, input, goalSessions, cancellationToken);
+        var streaks = await StreaksAsync(db, queries, input, goalSessions, cancellationToken);
         var summary = perSession
             .Select(p => new SessionSummaryDto(
                 p.Key, sessions[p.Key].Title, sessions[p.Key].GroupId, Seconds(p.Value),
@@ -89,25 +95,28 @@ public static class AnalyticsQuery
     /// Sums per bucket and session in SQL, over the covering (UserId, Date, SessionId, MsSpent, GoalMinutes) index;
     /// daily rows are unique per date and session already, so they are read as they are.
     /// </summary>
-    private static async Task<List<BucketTotal>> AggregateAsync(FocusSyncDb db, AnalyticsInput input, CancellationToken cancellationToken)
+    private static async Task<List<BucketTotal>> AggregateAsync(
+        FocusSyncDb db, CompiledQueries queries, AnalyticsInput input, CancellationToken cancellationToken)
     {
         var range = input.Range;
         var from = range.From.ToDateOnly();
         var to = range.To.ToDateOnly();
+        if (range.Period == ReportPeriod.Daily)
+        {
+            var days = input.GroupId is { } group ? queries.DaysInGroup(db, input.UserId, from, to, group) : queries.Days(db, input.UserId, from, to);
+            var totals = new List<BucketTotal>();
+            await foreach (var d in days.WithCancellation(cancellationToken))
+            {
+                totals.Add(new BucketTotal(d.Date.DayNumber - from.DayNumber, d.SessionId, d.MsSpent, d.GoalMinutes, d.MsSpent > 0 ? d.GoalMinutes : null));
+            }
+
+            return totals;
+        }
+
         var rows = db.TaskDailyTimes.Where(t => t.UserId == input.UserId && t.Date >= from && t.Date <= to);
         if (input.GroupId is { } groupId)
         {
             rows = rows.Where(t => db.Sessions.Any(s => s.Id == t.SessionId && s.UserId == input.UserId && s.GroupId == groupId));
-        }
-
-        if (range.Period == ReportPeriod.Daily)
-        {
-            var firstDay = from.DayNumber;
-            var days = await rows
-                .Select(t => new { t.Date, t.SessionId, t.MsSpent, t.GoalMinutes })
-                .ToListAsync(cancellationToken);
-            return [.. days.Select(d => new BucketTotal(
-                d.Date.DayNumber - firstDay, d.SessionId, d.MsSpent, d.GoalMinutes, d.MsSpent > 0 ? d.GoalMinutes : null))];
         }
 
         return await rows
@@ -161,7 +170,7 @@ public static class AnalyticsQuery
     /// for sessions whose run reaches the window's start, so a long streak costs a few more short queries.
     /// </summary>
     private static async Task<Dictionary<long, int>> StreaksAsync(
-        FocusSyncDb db, AnalyticsInput input, List<long> sessionIds, CancellationToken cancellationToken)
+        FocusSyncDb db, CompiledQueries queries, AnalyticsInput input, List<long> sessionIds, CancellationToken cancellationToken)
     {
         var streaks = sessionIds.ToDictionary(id => id, _ => 0);
         var runningMs = input.Running.ToDictionary(r => r.SessionId, r => r.RunningMs);
@@ -173,12 +182,12 @@ public static class AnalyticsQuery
         {
             var start = end.PlusDays(1 - days);
             var (first, last) = (start.ToDateOnly(), end.ToDateOnly());
-            var ids = pending;
-            var rows = await db.TaskDailyTimes.AsNoTracking()
-                .Where(t => t.UserId == input.UserId && ids.Contains(t.SessionId) && t.Date >= first && t.Date <= last
-                    && t.GoalMinutes != null && (t.Date == today || t.MsSpent >= t.GoalMinutes * MsPerMinute))
-                .Select(t => new { t.SessionId, t.Date, t.MsSpent, t.GoalMinutes })
-                .ToListAsync(cancellationToken);
+            var rows = new List<DayRow>();
+            await foreach (var row in queries.StreakDays(db, input.UserId, [.. pending], first, last, today).WithCancellation(cancellationToken))
+            {
+                rows.Add(row);
+            }
+
             var met = rows
                 .Where(r => r.MsSpent + (r.Date == today ? runningMs.GetValueOrDefault(r.SessionId) : 0) >= r.GoalMinutes!.Value * MsPerMinute)
                 .Select(r => (r.SessionId, r.Date))
@@ -214,6 +223,36 @@ public static class AnalyticsQuery
     }
 
     private static double Seconds(long ms) => ms / 1000.0;
+
+    /// <summary>The report's queries that do not depend on its range, compiled once per provider: a report is a few small queries, and translating each LINQ tree anew cost more than running it.</summary>
+    private sealed class CompiledQueries
+    {
+        public Func<FocusSyncDb, string, DateOnly, DateOnly, IAsyncEnumerable<DayRow>> Days { get; } =
+            EF.CompileAsyncQuery((FocusSyncDb db, string userId, DateOnly from, DateOnly to) => db.TaskDailyTimes.AsNoTracking()
+                .Where(t => t.UserId == userId && t.Date >= from && t.Date <= to)
+                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
+
+        public Func<FocusSyncDb, string, DateOnly, DateOnly, long, IAsyncEnumerable<DayRow>> DaysInGroup { get; } =
+            EF.CompileAsyncQuery((FocusSyncDb db, string userId, DateOnly from, DateOnly to, long groupId) => db.TaskDailyTimes.AsNoTracking()
+                .Where(t => t.UserId == userId && t.Date >= from && t.Date <= to
+                    && db.Sessions.Any(s => s.Id == t.SessionId && s.UserId == userId && s.GroupId == groupId))
+                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
+
+        public Func<FocusSyncDb, string, long[], IAsyncEnumerable<SessionRow>> Titles { get; } =
+            EF.CompileAsyncQuery((FocusSyncDb db, string userId, long[] ids) => db.Sessions.AsNoTracking()
+                .Where(s => s.UserId == userId && ids.Contains(s.Id))
+                .Select(s => new SessionRow(s.Id, s.Title, s.GroupId, s.NoGoal, s.DeletedAtMs != null)));
+
+        public Func<FocusSyncDb, string, long[], DateOnly, DateOnly, DateOnly, IAsyncEnumerable<DayRow>> StreakDays { get; } =
+            EF.CompileAsyncQuery((FocusSyncDb db, string userId, long[] ids, DateOnly first, DateOnly last, DateOnly today) => db.TaskDailyTimes.AsNoTracking()
+                .Where(t => t.UserId == userId && ids.Contains(t.SessionId) && t.Date >= first && t.Date <= last
+                    && t.GoalMinutes != null && (t.Date == today || t.MsSpent >= t.GoalMinutes * MsPerMinute))
+                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
+    }
+
+    private sealed record DayRow(DateOnly Date, long SessionId, long MsSpent, int? GoalMinutes);
+
+    private sealed record SessionRow(long Id, string Title, long? GroupId, bool NoGoal, bool Deleted);
 
     /// <summary>A session's time and goal in a bucket; a deleted session's goal counts only its days with time.</summary>
     private sealed record BucketTotal(int Bucket, long SessionId, long Ms, int? GoalMinutes, int? GoalMinutesOnDaysWithTime);
