@@ -18,7 +18,10 @@ public sealed class FocusSyncViewOptions
     /// <summary>Asked for a token before every request and every hub connection.</summary>
     public required AccessTokenProvider TokenProvider { get; init; }
 
-    /// <summary>Where queued operations wait for the server; <see cref="JsonFileOperationStore.Default"/> when null. One per signed-in user.</summary>
+    /// <summary>
+    /// Where queued operations wait for the server, and the last known state for a start without it;
+    /// <see cref="JsonFileOperationStore.Default"/> when null. One per signed-in user.
+    /// </summary>
     public IOperationStore? Store { get; init; }
 
     public ILoggerFactory? LoggerFactory { get; init; }
@@ -50,6 +53,9 @@ public enum ViewChange
 {
     /// <summary>Everything was fetched again (the first load, or the feed answered 410).</summary>
     Loaded,
+
+    /// <summary>The start showed the last known state from the store, with the queue on it, until the server answers.</summary>
+    Restored,
 
     /// <summary>An event of the server (the hub or the change feed).</summary>
     Server,
@@ -115,6 +121,8 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
     private List<QueuedOperation> _queue = [];
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
+    private bool _started;
+    private long _savedRevision;
     private bool _needCatchUp;
     private bool _needFetch = true;
 
@@ -189,23 +197,38 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
     public static FocusSyncView Create(FocusSyncViewOptions options) => new(options);
 
     /// <summary>
-    /// Loads the queue, starts syncing in the background and waits for the first load. Cancelling the wait leaves the
-    /// view running: it keeps trying to reach the server, and takes actions offline meanwhile.
+    /// Loads the queue and the last known state from the store, starts syncing in the background, and waits until
+    /// the view has something to show: the last known state, at once, when the store has one (<see
+    /// cref="ViewChange.Restored"/>); the server's first load otherwise. Cancelling the wait leaves the view running:
+    /// it keeps trying to reach the server, and takes actions offline meanwhile.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_loop is null)
         {
             var queued = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = await LoadSnapshotAsync(cancellationToken).ConfigureAwait(false);
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 _queue = [.. queued];
-                Project(ViewChange.Local, null);
+                _started = true;
+                if (snapshot is not null)
+                {
+                    _confirmed.Restore(snapshot);
+                    _clock.Assume(snapshot.ClockOffsetMs);
+                }
+
+                Project(snapshot is null ? ViewChange.Local : ViewChange.Restored, null);
             }
             finally
             {
                 _gate.Release();
+            }
+
+            if (snapshot is not null)
+            {
+                _loaded.TrySetResult();
             }
 
             _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
@@ -276,8 +299,8 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
                 refusals.FirstOrDefault()?.Message ?? "A countdown needs 'initialDuration' and 'dailyGoalMinutes'.", nameof(session));
         }
 
-        var id = await ActAsync(OperationKind.Create, null, session.ToBody(), cancellationToken).ConfigureAwait(false);
-        return Sessions.First(s => s.Id == id);
+        // Read under the gate: the server's answer may give the session its real id as soon as the gate is released.
+        return (await ActAsync(OperationKind.Create, null, session.ToBody(), cancellationToken).ConfigureAwait(false))!;
     }
 
     public async ValueTask DisposeAsync()
@@ -292,6 +315,10 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
+            if (ConnectionState != ConnectionState.AccountDeleted)
+            {
+                await SaveSnapshotAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);
@@ -300,12 +327,18 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
         _stopping.Dispose();
     }
 
-    /// <summary>Applies the action to the local view and queues it durably; returns the session's id (for a create, its local id).</summary>
-    private async Task<long> ActAsync(OperationKind kind, long? sessionId, System.Text.Json.Nodes.JsonObject? body, CancellationToken cancellationToken)
+    /// <summary>Applies the action to the local view and queues it durably; returns the session as the view shows it then (none after a delete or a reset of all).</summary>
+    private async Task<LiveSession?> ActAsync(OperationKind kind, long? sessionId, System.Text.Json.Nodes.JsonObject? body, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (!_started)
+            {
+                // Saving a queue before the stored one is loaded would replace the stored one.
+                throw new InvalidOperationException("Start the view (StartAsync) before acting on it: its stored queue is not loaded yet.");
+            }
+
             var shown = sessionId is { } id ? Sessions.FirstOrDefault(s => s.Id == id) : null;
             if (sessionId is not null && shown is null)
             {
@@ -324,7 +357,7 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
             _queue = queue;
             Project(ViewChange.Local, null);
             Wake();
-            return localId ?? sessionId ?? 0;
+            return Sessions.FirstOrDefault(s => s.Id == (localId ?? sessionId));
         }
         finally
         {
@@ -362,6 +395,7 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
                 failures = 0;
                 if (!_needFetch && !_needCatchUp && _queue.Count == 0 && _hub.State == HubConnectionState.Connected)
                 {
+                    await SaveSnapshotAsync(stopping).ConfigureAwait(false);
                     await Pulse().ConfigureAwait(false);
                     await _wake.Reader.ReadAsync(stopping).ConfigureAwait(false);
                 }
@@ -586,6 +620,8 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
             ApplyEarly();
             DropConfirmed();
             Project(ViewChange.Server, change);
+            // The loop saves the new state once it is idle.
+            Wake();
         }
         finally
         {
@@ -610,6 +646,54 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
         SetConnection(ConnectionState.Disconnected);
         Wake();
         return Task.CompletedTask;
+    }
+
+    /// <summary>The last known state, or none when the store's cannot be read: it is only a cache, and the server has it all.</summary>
+    private async Task<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.LoadSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning(e, "FocusSync could not read the last known state; starting without it: {Reason}", e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Saves what the server has confirmed when it changed since the last save, only while the queue is empty: a
+    /// snapshot never holds the effect of an operation that is also queued, so a restart never shows one twice.
+    /// </summary>
+    private async Task SaveSnapshotAsync(CancellationToken cancellationToken)
+    {
+        ViewSnapshot snapshot;
+        long revision;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_confirmed.Loaded || _queue.Count > 0 || _confirmed.Revision == _savedRevision)
+            {
+                return;
+            }
+
+            (snapshot, revision) = (_confirmed.Snapshot(_clock.OffsetMs), _confirmed.Revision);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        try
+        {
+            await _store.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            _savedRevision = revision;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning(e, "FocusSync could not save the last known state: {Reason}", e.Message);
+        }
     }
 
     /// <summary>Applies the events that arrived ahead of the view's seq once they follow it.</summary>

@@ -15,9 +15,14 @@ internal sealed class ConfirmedState
     /// <summary>The latest server instant any of this state was taken at.</summary>
     public long AsOfMs { get; private set; }
 
+    /// <summary>Counts the changes from the server, so that the view knows when its saved snapshot is behind.</summary>
+    public long Revision { get; private set; }
+
     public User? User { get; private set; }
     public Dictionary<long, Group> Groups { get; } = [];
-    public Dictionary<long, (SessionTimer Timer, DateTimeOffset CreatedAt)> Sessions { get; } = [];
+
+    /// <summary>Each live session's timer, and what it was built from (to save it as it came).</summary>
+    public Dictionary<long, (SessionTimer Timer, SnapshotSession Source)> Sessions { get; } = [];
 
     public void Load(SessionList list, User user, IReadOnlyList<Group> groups)
     {
@@ -37,7 +42,32 @@ internal sealed class ConfirmedState
         Seq = list.Seq;
         AsOfMs = Math.Max(list.ServerTimeMs, user.ServerTimeMs);
         Loaded = true;
+        Revision++;
     }
+
+    /// <summary>
+    /// Shows the last known state until the server answers. Not <see cref="Loaded"/>: events wait for the first fetch,
+    /// which replaces all of it (the snapshot may be of a seq the server no longer reaches, or of another account).
+    /// </summary>
+    public void Restore(ViewSnapshot snapshot)
+    {
+        foreach (var session in snapshot.Sessions)
+        {
+            Put(session);
+        }
+
+        foreach (var group in snapshot.Groups)
+        {
+            Groups[group.Id] = group;
+        }
+
+        User = snapshot.User;
+        Seq = snapshot.Seq;
+        AsOfMs = snapshot.AsOfMs;
+    }
+
+    public ViewSnapshot Snapshot(long clockOffsetMs) => new(
+        Seq, AsOfMs, User!, [.. Groups.Values.OrderBy(g => g.Id)], [.. Sessions.Values.Select(s => s.Source).OrderBy(s => s.Session.Id)], clockOffsetMs);
 
     /// <summary>Applies the event that follows <see cref="Seq"/>.</summary>
     public void Apply(ChangeEvent change)
@@ -73,6 +103,7 @@ internal sealed class ConfirmedState
 
         Seq = change.Seq;
         AsOfMs = Math.Max(AsOfMs, at);
+        Revision++;
     }
 
     public static SessionTimer Timer(Session session, long atMs, long changedAtMs)
@@ -113,7 +144,10 @@ internal sealed class ConfirmedState
         }
     }
 
-    private void Put(Session session, long atMs, long changedAtMs) => Sessions[session.Id] = (Timer(session, atMs, changedAtMs), session.CreatedAt);
+    private void Put(Session session, long atMs, long changedAtMs) => Put(new SnapshotSession(session, atMs, changedAtMs));
+
+    private void Put(SnapshotSession source) =>
+        Sessions[source.Session.Id] = (Timer(source.Session, source.StatedAtMs, source.ChangedAtMs), source);
 }
 
 /// <summary>An operation the server accepted whose change the confirmed state may not show yet.</summary>
@@ -131,7 +165,7 @@ internal static class Projection
         var clock = UserClock.Create(confirmed.Settings(), confirmed.AsOfMs);
         clock.DayStartMs = clock.ResetMs(clock.Day);
         var user = new UserTimers(clock, [.. confirmed.Sessions.Values.Select(s => s.Timer.Snapshot())]);
-        var createdAt = confirmed.Sessions.ToDictionary(s => s.Key, s => s.Value.CreatedAt);
+        var createdAt = confirmed.Sessions.ToDictionary(s => s.Key, s => s.Value.Source.Session.CreatedAt);
         var pending = new HashSet<long>();
 
         foreach (var answer in acknowledged)

@@ -23,20 +23,48 @@ public sealed record QueuedOperation(
 }
 
 /// <summary>
-/// Keeps the queue of operations the server has not answered yet. <see cref="SaveAsync"/> replaces the whole queue
-/// and must be durable when it returns: the view awaits it before an action returns.
+/// The state the server last confirmed to a view, as the view saves it for a later start without the server: the
+/// user, the groups and the live sessions at <see cref="Seq"/>. A view saves one only while its queue is empty, so no
+/// queued operation is ever part of it as well.
+/// </summary>
+/// <param name="Seq">The user's seq the state is at.</param>
+/// <param name="AsOfMs">The latest server instant any of the state was taken at; the user's day is reckoned from it.</param>
+/// <param name="User">The user's profile and settings.</param>
+/// <param name="Groups">The user's groups.</param>
+/// <param name="Sessions">The live sessions, each as the server last sent it.</param>
+/// <param name="ClockOffsetMs">How far the server's clock was ahead of the device's, for the countdowns until the server answers again.</param>
+public sealed record ViewSnapshot(
+    long Seq, long AsOfMs, User User, IReadOnlyList<Group> Groups, IReadOnlyList<SnapshotSession> Sessions, long ClockOffsetMs);
+
+/// <summary>A session as the server last sent it, with the instants that make its timer exact again.</summary>
+/// <param name="Session">The session as sent.</param>
+/// <param name="StatedAtMs">The server instant its <see cref="Session.TimeLeft"/> and <see cref="Session.FocusSeconds"/> were stated at.</param>
+/// <param name="ChangedAtMs">The server instant its last change applied at (0 when unknown): no timed action on it applies earlier.</param>
+public sealed record SnapshotSession(Session Session, long StatedAtMs, long ChangedAtMs);
+
+/// <summary>
+/// Keeps what a view must not lose with its process: the queue of operations the server has not answered yet, and
+/// the last state the server confirmed, which a view started without the server shows at once. One per signed-in user.
 /// </summary>
 public interface IOperationStore
 {
     ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken);
 
+    /// <summary>Replaces the whole queue. Must be durable when it returns: the view awaits it before an action returns.</summary>
     ValueTask SaveAsync(IReadOnlyList<QueuedOperation> operations, CancellationToken cancellationToken);
+
+    /// <summary>The last state saved by <see cref="SaveSnapshotAsync"/>; null when there is none.</summary>
+    ValueTask<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the last known state. Only a cache: losing the latest one costs a stale first screen, never an action.</summary>
+    ValueTask SaveSnapshotAsync(ViewSnapshot snapshot, CancellationToken cancellationToken);
 }
 
-/// <summary>A queue that lives as long as the process: for tests, and apps that accept losing it.</summary>
+/// <summary>A queue and a last known state that live as long as the process: for tests, and apps that accept losing them.</summary>
 public sealed class MemoryOperationStore : IOperationStore
 {
     private IReadOnlyList<QueuedOperation> _operations = [];
+    private ViewSnapshot? _snapshot;
 
     public ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken) => new(Volatile.Read(ref _operations));
 
@@ -45,12 +73,21 @@ public sealed class MemoryOperationStore : IOperationStore
         Volatile.Write(ref _operations, [.. operations]);
         return ValueTask.CompletedTask;
     }
+
+    public ValueTask<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken) => new(Volatile.Read(ref _snapshot));
+
+    public ValueTask SaveSnapshotAsync(ViewSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _snapshot, snapshot);
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>
-/// The queue as one JSON file, <c>{"format":1,"operations":[…]}</c>. Each save writes a temporary file beside it,
+/// The queue as one JSON file, <c>{"format":1,"operations":[…]}</c>, and the last known state as another beside it
+/// (<see cref="SnapshotPath"/>), so that writing the cache never rewrites the queue. Each save writes a temporary file,
 /// flushes it to the disk and renames it over the old one, so a process killed at any moment leaves either the old
-/// queue or the new one, never a torn file. One file per signed-in user.
+/// file or the new one, never a torn one. One store per signed-in user, used by one process at a time.
 /// </summary>
 public sealed class JsonFileOperationStore(string path) : IOperationStore
 {
@@ -60,27 +97,51 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    /// <summary>The last known state: the queue's file name with <c>.snapshot.json</c> for its extension.</summary>
+    public string SnapshotPath => System.IO.Path.ChangeExtension(Path, ".snapshot.json");
+
     /// <summary>The default file of an app: <c>FocusSync/operations.json</c> under the user's local application data.</summary>
     public static JsonFileOperationStore Default() => new(System.IO.Path.Combine(
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "FocusSync", "operations.json"));
 
     public async ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken)
     {
+        var file = await ReadAsync<QueueFile>(Path, cancellationToken).ConfigureAwait(false);
+        return file is null ? []
+            : file.Format == Format ? file.Operations
+            : throw new InvalidDataException($"'{Path}' is not a FocusSync operation queue of format {Format}.");
+    }
+
+    public ValueTask SaveAsync(IReadOnlyList<QueuedOperation> operations, CancellationToken cancellationToken) =>
+        WriteAsync(Path, new QueueFile(Format, operations), cancellationToken);
+
+    public async ValueTask<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var file = await ReadAsync<SnapshotFile>(SnapshotPath, cancellationToken).ConfigureAwait(false);
+        return file is null ? null
+            : file.Format == Format ? file.Snapshot
+            : throw new InvalidDataException($"'{SnapshotPath}' is not a FocusSync view snapshot of format {Format}.");
+    }
+
+    public ValueTask SaveSnapshotAsync(ViewSnapshot snapshot, CancellationToken cancellationToken) =>
+        WriteAsync(SnapshotPath, new SnapshotFile(Format, snapshot), cancellationToken);
+
+    private async ValueTask<T?> ReadAsync<T>(string file, CancellationToken cancellationToken)
+        where T : class
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!File.Exists(Path))
+            if (!File.Exists(file))
             {
-                return [];
+                return null;
             }
 
-            var stream = File.OpenRead(Path);
+            var stream = File.OpenRead(file);
             await using (stream.ConfigureAwait(false))
             {
-                var file = await JsonSerializer.DeserializeAsync<QueueFile>(stream, Json.Options, cancellationToken).ConfigureAwait(false);
-                return file is { Format: Format }
-                    ? file.Operations
-                    : throw new InvalidDataException($"'{Path}' is not a FocusSync operation queue of format {Format}.");
+                return await JsonSerializer.DeserializeAsync<T>(stream, Json.Options, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidDataException($"'{file}' holds null.");
             }
         }
         finally
@@ -89,23 +150,33 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
         }
     }
 
-    public async ValueTask SaveAsync(IReadOnlyList<QueuedOperation> operations, CancellationToken cancellationToken)
+    private async ValueTask WriteAsync<T>(string file, T content, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var temporary = Path + ".tmp";
-            var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+            var temporary = file + ".tmp";
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                // Session titles and the queue are the person's own: not for other accounts of the machine.
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            var stream = new FileStream(temporary, options);
             await using (stream.ConfigureAwait(false))
             {
-                await JsonSerializer.SerializeAsync(stream, new QueueFile(Format, operations), Json.Options, cancellationToken).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(stream, content, Json.Options, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 // The rename below is only atomic for data already on the disk.
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, Path, overwrite: true);
+            File.Move(temporary, file, overwrite: true);
         }
         finally
         {
@@ -114,4 +185,6 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
     }
 
     private sealed record QueueFile(int Format, IReadOnlyList<QueuedOperation> Operations);
+
+    private sealed record SnapshotFile(int Format, ViewSnapshot Snapshot);
 }

@@ -9,10 +9,15 @@ internal sealed class ServerClock(TimeProvider local)
 
     public long NowMs => LocalMs + Interlocked.Read(ref _offsetMs);
 
-    public TimeSpan Offset => TimeSpan.FromMilliseconds(Interlocked.Read(ref _offsetMs));
+    public TimeSpan Offset => TimeSpan.FromMilliseconds(OffsetMs);
+
+    public long OffsetMs => Interlocked.Read(ref _offsetMs);
 
     /// <summary>Takes the offset from a hub event or a response (not from a feed event, whose time is its change's).</summary>
     public void Observe(long serverTimeMs) => Interlocked.Exchange(ref _offsetMs, serverTimeMs - LocalMs);
+
+    /// <summary>Takes an offset saved earlier, until the server answers again.</summary>
+    public void Assume(long offsetMs) => Interlocked.Exchange(ref _offsetMs, offsetMs);
 }
 
 /// <summary>

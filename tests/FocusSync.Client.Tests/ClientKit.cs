@@ -18,13 +18,14 @@ public static class ClientKit
     public static FocusSyncClient RestClient(FocusSyncApp app, string uid) => new(app.Address, TokensOf(app, uid));
 
     public static FocusSyncViewOptions Options(
-        FocusSyncApp app, AccessTokenProvider tokens, IOperationStore? store = null, HttpMessageHandler? handler = null) => new()
+        FocusSyncApp app, AccessTokenProvider tokens, IOperationStore? store = null, HttpMessageHandler? handler = null, TimeProvider? device = null) => new()
     {
         BaseAddress = app.Address,
         TokenProvider = tokens,
         Store = store ?? new MemoryOperationStore(),
         Backoff = Fast,
         HttpMessageHandler = handler,
+        TimeProvider = device ?? TimeProvider.System,
     };
 
     public static Task<FocusSyncView> ViewAsync(FocusSyncApp app, string uid, IOperationStore? store = null) =>
@@ -134,6 +135,23 @@ public sealed class SwitchableTokens(FocusSyncApp app, string uid)
         return _offline
             ? ValueTask.FromException<string>(new HttpRequestException("The device is offline."))
             : ValueTask.FromResult(app.Tokens.Mint(uid));
+    }
+}
+
+/// <summary>
+/// A token provider behind a network that is down until <see cref="Connect"/>: every request waits, as one to an
+/// unreachable server does until it times out, so a view stays connecting without retrying on a clock.
+/// </summary>
+public sealed class GatedTokens(FocusSyncApp app, string uid)
+{
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Connect() => _up.TrySetResult();
+
+    public async ValueTask<string> Provide(CancellationToken cancellationToken)
+    {
+        await _up.Task.WaitAsync(cancellationToken);
+        return app.Tokens.Mint(uid);
     }
 }
 

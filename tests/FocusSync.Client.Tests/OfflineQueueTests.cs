@@ -74,5 +74,47 @@ public sealed class OfflineQueueTests : IDisposable
         Assert.Equal(["operations.json"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task ASaveKilledBeforeItsRenameLeavesTheLastQueueAndTheNextSaveReplacesItsPartialFile()
+    {
+        var path = Path.Combine(_folder, "operations.json");
+        var store = new JsonFileOperationStore(path);
+        QueuedOperation start = new("key-1", OperationKind.Start, 7, null, 1_780_000_000_000, 1);
+        QueuedOperation pause = new("key-2", OperationKind.Pause, 7, null, 1_780_000_000_500, 2);
+        await store.SaveAsync([start], Ct);
+        await File.WriteAllTextAsync(path + ".tmp", "{\"format\":1,\"operations\":[{\"idempotencyKey\":\"key-1\",", Ct);
+
+        Assert.Equal(["key-1"], (await new JsonFileOperationStore(path).LoadAsync(Ct)).Select(o => o.IdempotencyKey));
+
+        await store.SaveAsync([start, pause], Ct);
+        Assert.Equal(["key-1", "key-2"], (await new JsonFileOperationStore(path).LoadAsync(Ct)).Select(o => o.IdempotencyKey));
+        Assert.Equal(["operations.json"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task TheFileStoreKeepsTheLastKnownStateInAFileOfItsOwnReadableOnlyByItsOwner()
+    {
+        var store = new JsonFileOperationStore(Path.Combine(_folder, "operations.json"));
+        var user = new User("user-1", "Ada", null, DateTimeOffset.UnixEpoch, "Europe/Paris", "04:00", "MONDAY", true, "2026-06-01", 1_780_300_000_000, 1_780_290_000_000);
+        var session = new Session(
+            7, "Write", 3, false, 1500, 1200.5, 1_780_290_300_000, 1_780_289_000_000, "RUNNING", false, 120, 300.25, 4, DateTimeOffset.UnixEpoch);
+        var snapshot = new ViewSnapshot(
+            12, 1_780_290_000_000, user, [new Group(3, "Deep work", "")], [new SnapshotSession(session, 1_780_290_000_000, 1_780_289_000_000)], 3_600_000);
+
+        await store.SaveAsync([], Ct);
+        await store.SaveSnapshotAsync(snapshot, Ct);
+        var read = await new JsonFileOperationStore(store.Path).LoadSnapshotAsync(Ct);
+
+        Assert.Equal(
+            (snapshot.Seq, snapshot.AsOfMs, snapshot.User, snapshot.Groups.Single(), snapshot.Sessions.Single(), snapshot.ClockOffsetMs),
+            (read!.Seq, read.AsOfMs, read.User, read.Groups.Single(), read.Sessions.Single(), read.ClockOffsetMs));
+        Assert.Equal(["operations.json", "operations.snapshot.json"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
+        Assert.Empty(await store.LoadAsync(Ct));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.SnapshotPath));
+        }
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
