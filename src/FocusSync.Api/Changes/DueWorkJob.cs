@@ -124,6 +124,7 @@ public sealed class DueWorkJob(
     private async Task<long?> RunDueWorkAsync(DueWorkOptions settings, CancellationToken cancellationToken)
     {
         (long DueMs, string Id)? after = null;
+        var backlogCounted = false;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FocusSyncDb>();
         while (true)
@@ -143,8 +144,13 @@ public sealed class DueWorkJob(
                 .Take(settings.BatchSize)
                 .ToListAsync(cancellationToken);
 
-            // A full batch may be the head of a backlog: then the gauge counts the whole of it.
-            metrics.DueWorkFound(due.Count < settings.BatchSize ? due.Count : await query.CountAsync(cancellationToken));
+            // A full first batch may be the head of a backlog: then the gauge counts the whole of it, once a pass (each
+            // user done counts it down), since counting again per batch would read the backlog's index over and over.
+            if (!backlogCounted)
+            {
+                metrics.DueWorkFound(due.Count < settings.BatchSize ? due.Count : await query.CountAsync(cancellationToken));
+                backlogCounted = due.Count == settings.BatchSize;
+            }
             if (due.Count == 0)
             {
                 // Users still due here are those whose catch-up failed in this pass: wait for the next real due time.
