@@ -76,6 +76,42 @@ public sealed class SharedQueueTests : IDisposable
         Assert.Equal(("RUNNING", 2), (session.State, session.Version));
     }
 
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task WhileAnotherProcessHoldsAQueueWithChangesAnActionIsSentDirectlyAndSyncLeavesThemToThatProcess(Db db)
+    {
+        await using var database = await TestDatabase.CreateAsync(db);
+        var clock = new FakeTimeProvider(AppOptions.DefaultNow);
+        var options = new AppOptions { RealSockets = true, Clock = clock, Tokens = new TestTokens(clock) };
+        var before = FocusSyncApp.Start(database, options);
+        var uid = FocusSyncApp.NewUserId();
+        await _person.OkAsync("login", "--server", before.Address.ToString(), "--token", before.Tokens.Mint(uid));
+        await _person.OkAsync("add", "Write");
+        await _person.OkAsync("add", "Read");
+        var port = before.Address.Port;
+        await before.DisposeAsync();
+        await _person.OkAsync("start", "Write", "--timeout", "3s");
+        await using var after = FocusSyncApp.Start(database, options with { Port = port });
+        var queue = new Client.JsonFileOperationStore(Directory.GetFiles(_person.ConfigDirectory, "queue-*.json").Single());
+
+        CliResult start, sync;
+        await using (await queue.ClaimAsync(Ct))
+        {
+            start = await _person.OkAsync("start", "Read");
+            sync = await _person.RunAsync("sync");
+        }
+
+        var released = await _person.OkAsync("sync");
+
+        Assert.Equal("RUNNING", CliKit.RowOf(start.Out, "Read")[2]);
+        Assert.Contains($"not synced here: 1 queued changes wait in {queue.Path}", start.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Busy, sync.ExitCode);
+        Assert.Contains("not synced here", sync.Error, StringComparison.Ordinal);
+        Assert.Contains("synced: 1 of 1 queued changes applied", released.Out, StringComparison.Ordinal);
+        using var server = CliKit.RestClient(after, uid);
+        Assert.Equal("RUNNING", (await server.GetSessionsAsync(Ct)).Sessions.Single(s => s.Title == "Write").State);
+    }
+
     public void Dispose() => _person.Dispose();
 
     /// <summary>Runs <c>watch</c> in-process until <paramref name="ctrlC"/> is cancelled.</summary>
