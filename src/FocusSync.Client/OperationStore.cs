@@ -225,11 +225,8 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (ReferenceEquals(_claim, held))
-            {
-                _claim = null;
-            }
-
+            // The only claim: a second one on this store fails in ClaimAsync.
+            _claim = null;
             await held.DisposeAsync().ConfigureAwait(false);
         }
         finally
