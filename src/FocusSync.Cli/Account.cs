@@ -128,6 +128,7 @@ internal sealed class Account : IDisposable
     /// <summary>
     /// Sends what was queued offline, through the library's live view, and waits until the server has answered every
     /// operation. Returns how many were sent, or null when the server could not be reached in time (they stay queued).
+    /// When another focussync process (a watch) holds the queue, sends nothing: that process sends it.
     /// </summary>
     public async Task<Replay?> ReplayAsync(CancellationToken cancellationToken)
     {
@@ -153,6 +154,10 @@ internal sealed class Account : IDisposable
         {
             // Not answered in time: whatever was not sent stays in the queue for the next command.
         }
+        catch (OperationStoreInUseException)
+        {
+            return new Replay(0, [], HeldElsewhere: queued.Count);
+        }
         finally
         {
             // Disposing waits for the view's loop to end, so every refusal it received has been raised by now.
@@ -165,6 +170,19 @@ internal sealed class Account : IDisposable
     /// <summary>Adds an action to the offline queue, as the live view would have: returns how many now wait.</summary>
     public async Task<int> QueueAsync(OperationKind kind, long? sessionId, JsonObject? body, int? baseVersion, CancellationToken cancellationToken)
     {
+        IAsyncDisposable claim;
+        try
+        {
+            claim = await Store.ClaimAsync(cancellationToken);
+        }
+        catch (OperationStoreInUseException)
+        {
+            throw new CliException(ExitCodes.Busy,
+                $"{Profile.Server} cannot be reached, and another focussync process (a running watch?) holds the offline queue {Store.Path}: "
+                + "nothing was queued. Run the command again once that process has ended.");
+        }
+
+        await using var held = claim;
         var queue = (await Store.LoadAsync(cancellationToken)).ToList();
         var cache = LoadCache();
         var at = _context.Time.GetUtcNow().ToUnixTimeMilliseconds() + (cache?.ClockOffsetMs ?? 0);
@@ -225,8 +243,11 @@ internal sealed class Account : IDisposable
     }
 }
 
-/// <summary>What replaying the offline queue did: how many operations were sent, and those the server refused.</summary>
-internal sealed record Replay(int Sent, IReadOnlyList<OperationRefusedEventArgs> Refusals);
+/// <summary>
+/// What replaying the offline queue did: how many operations were sent, and those the server refused; or, with
+/// <paramref name="HeldElsewhere"/>, how many wait in a queue another focussync process holds and sends.
+/// </summary>
+internal sealed record Replay(int Sent, IReadOnlyList<OperationRefusedEventArgs> Refusals, int HeldElsewhere = 0);
 
 /// <summary>The sessions and groups as the server last sent them, and how far its clock was ahead of this machine's.</summary>
 internal sealed record SessionCache(IReadOnlyList<Session> Sessions, IReadOnlyList<Group> Groups, long ServerTimeMs, long ClockOffsetMs);

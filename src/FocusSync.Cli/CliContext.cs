@@ -49,4 +49,10 @@ public static class ExitCodes
 
     /// <summary>The server could not be reached and nothing could be queued for later.</summary>
     public const int Unreachable = 3;
+
+    /// <summary>
+    /// Another focussync process (a running watch) holds the offline queue, and the command needed it: nothing was
+    /// queued, sent or watched.
+    /// </summary>
+    public const int Busy = 4;
 }

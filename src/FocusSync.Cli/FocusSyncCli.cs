@@ -89,7 +89,9 @@ public static class FocusSyncCli
         root.Subcommands.Add(OnSession(context, "delete", "Delete a session.", Sessions, (c, s, ct) => c.DeleteAsync(s, ct)));
 
         var watchFor = new Option<string?>("--for") { Description = "Stop after this long (3s, 2m); otherwise on Ctrl+C." };
-        var watch = new Command("watch", "A live table of the sessions, following changes from every device.") { watchFor };
+        var watch = new Command(
+            "watch", "A live table of the sessions, following changes from every device. Holds the offline queue while it runs: one watch per account.")
+        { watchFor };
         Handle(watch, context, (r, ct) => WatchCommand.RunAsync(
             context, Timeout(r), r.GetValue(watchFor) is { } span ? Text.ParseSpan(span, "--for") : null, ct));
         root.Subcommands.Add(watch);

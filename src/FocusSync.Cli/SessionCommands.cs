@@ -132,7 +132,8 @@ internal sealed class SessionCommands(CliContext context, TimeSpan timeout)
 
     /// <summary>Sends what was queued offline and says what the server did with it.</summary>
     public Task<int> SyncAsync(CancellationToken cancellationToken) => WithServerAsync(
-        (_, state) => Task.FromResult(state.Replay.Refusals.Count > 0 ? ExitCodes.Refused : ExitCodes.Ok),
+        (_, state) => Task.FromResult(
+            state.Replay.HeldElsewhere > 0 ? ExitCodes.Busy : state.Replay.Refusals.Count > 0 ? ExitCodes.Refused : ExitCodes.Ok),
         async account => throw new CliException(
             ExitCodes.Unreachable, $"{account.Profile.Server} cannot be reached: {await account.PendingAsync(cancellationToken)} changes waiting."),
         cancellationToken,
@@ -311,13 +312,20 @@ internal sealed class SessionCommands(CliContext context, TimeSpan timeout)
         }
 
         account.SaveCache(sessions, groups);
-        await ReportAsync(replay, sessions, groups, reportNothingSent);
+        await ReportAsync(account, replay, sessions, groups, reportNothingSent);
         return await online(account, new ServerState(sessions, groups, replay));
     }
 
-    private async Task ReportAsync(Replay replay, SessionList sessions, IReadOnlyList<Group> groups, bool reportNothingSent)
+    private async Task ReportAsync(Account account, Replay replay, SessionList sessions, IReadOnlyList<Group> groups, bool reportNothingSent)
     {
-        if (replay.Sent > 0 || reportNothingSent)
+        if (replay.HeldElsewhere > 0)
+        {
+            // The other process (a watch) sends them: sending them here too would report each refusal twice.
+            await context.Error.WriteLineAsync(
+                $"not synced here: {replay.HeldElsewhere} queued changes wait in {account.Store.Path}, which another focussync process "
+                + "(a running watch?) holds and sends.");
+        }
+        else if (replay.Sent > 0 || reportNothingSent)
         {
             await Out.WriteLineAsync($"synced: {replay.Sent - replay.Refusals.Count} of {replay.Sent} queued changes applied");
         }

@@ -35,6 +35,11 @@ internal static class WatchCommand
             using var timer = new PeriodicTimer(Frame, context.Time);
             do
             {
+                if (loading.IsFaulted)
+                {
+                    break;
+                }
+
                 string[] recent;
                 lock (refusals)
                 {
@@ -69,6 +74,11 @@ internal static class WatchCommand
         catch (OperationCanceledException)
         {
             // Stopped before the first load: the table said it was still connecting.
+        }
+        catch (OperationStoreInUseException)
+        {
+            throw new CliException(ExitCodes.Busy,
+                $"another focussync process (a watch already running?) holds the offline queue {account.Store.Path}: one watch per account at a time.");
         }
 
         return ExitCodes.Ok;

@@ -20,7 +20,9 @@ public sealed class FocusSyncViewOptions
 
     /// <summary>
     /// Where queued operations wait for the server, and the last known state for a start without it;
-    /// <see cref="JsonFileOperationStore.Default"/> when null. One per signed-in user.
+    /// <see cref="JsonFileOperationStore.Default"/> when null. One per signed-in user: a view claims its store from
+    /// <see cref="FocusSyncView.StartAsync"/> until it is disposed, and a second view on it fails with
+    /// <see cref="OperationStoreInUseException"/>.
     /// </summary>
     public IOperationStore? Store { get; init; }
 
@@ -121,6 +123,7 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
     private List<QueuedOperation> _queue = [];
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
+    private IAsyncDisposable? _claim;
     private bool _started;
     private long _savedRevision;
     private bool _needCatchUp;
@@ -200,12 +203,16 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
     /// Loads the queue and the last known state from the store, starts syncing in the background, and waits until
     /// the view has something to show: the last known state, at once, when the store has one (<see
     /// cref="ViewChange.Restored"/>); the server's first load otherwise. Cancelling the wait leaves the view running:
-    /// it keeps trying to reach the server, and takes actions offline meanwhile.
+    /// it keeps trying to reach the server, and takes actions offline meanwhile. Throws
+    /// <see cref="OperationStoreInUseException"/> at once when another view holds the store, in this process or another.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         if (_loop is null)
         {
+            // Held until disposed: another view saving the queue it loaded would drop this one's operations, or this one its.
+            _claim ??= await _store.ClaimAsync(cancellationToken).ConfigureAwait(false);
             var queued = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
             var snapshot = await LoadSnapshotAsync(cancellationToken).ConfigureAwait(false);
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -319,6 +326,11 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
             {
                 await SaveSnapshotAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+
+        if (_claim is not null)
+        {
+            await _claim.DisposeAsync().ConfigureAwait(false);
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);

@@ -48,6 +48,13 @@ public sealed record SnapshotSession(Session Session, long StatedAtMs, long Chan
 /// </summary>
 public interface IOperationStore
 {
+    /// <summary>
+    /// Takes the store for one owner (a view) until the result is disposed, or throws
+    /// <see cref="OperationStoreInUseException"/> at once when another owner has it, in this process or another: two
+    /// owners each saving the queue they loaded would overwrite each other's operations.
+    /// </summary>
+    ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken);
+
     ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken);
 
     /// <summary>Replaces the whole queue. Must be durable when it returns: the view awaits it before an action returns.</summary>
@@ -65,6 +72,16 @@ public sealed class MemoryOperationStore : IOperationStore
 {
     private IReadOnlyList<QueuedOperation> _operations = [];
     private ViewSnapshot? _snapshot;
+    private int _claimed;
+
+    public ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken) =>
+        Interlocked.CompareExchange(ref _claimed, 1, 0) == 0
+            ? new(new Claim(() =>
+            {
+                Volatile.Write(ref _claimed, 0);
+                return ValueTask.CompletedTask;
+            }))
+            : throw new OperationStoreInUseException("this MemoryOperationStore");
 
     public ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken) => new(Volatile.Read(ref _operations));
 
@@ -87,22 +104,47 @@ public sealed class MemoryOperationStore : IOperationStore
 /// The queue as one JSON file, <c>{"format":1,"operations":[…]}</c>, and the last known state as another beside it
 /// (<see cref="SnapshotPath"/>), so that writing the cache never rewrites the queue. Each save writes a temporary file,
 /// flushes it to the disk and renames it over the old one, so a process killed at any moment leaves either the old
-/// file or the new one, never a torn one. One store per signed-in user, used by one process at a time.
+/// file or the new one, never a torn one. One store per signed-in user. A claim is an exclusive OS lock on
+/// <see cref="LockPath"/>, so it excludes every other claim on the same file, from this process or another, and goes
+/// with its process when that is killed; a save outside a claim takes the lock for the time of the save.
 /// </summary>
 public sealed class JsonFileOperationStore(string path) : IOperationStore
 {
     private const int Format = 1;
+    private const int SharingViolation = 32;
+    private const int LockViolation = 33;
+    private const int LinuxWouldBlock = 11;
+    private const int BsdWouldBlock = 35;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private FileStream? _claim;
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
     /// <summary>The last known state: the queue's file name with <c>.snapshot.json</c> for its extension.</summary>
     public string SnapshotPath => System.IO.Path.ChangeExtension(Path, ".snapshot.json");
 
+    /// <summary>The lock a claim holds: the queue's file name with <c>.lock</c> appended. It stays on the disk, empty.</summary>
+    public string LockPath => Path + ".lock";
+
     /// <summary>The default file of an app: <c>FocusSync/operations.json</c> under the user's local application data.</summary>
     public static JsonFileOperationStore Default() => new(System.IO.Path.Combine(
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "FocusSync", "operations.json"));
+
+    public async ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var held = Lock();
+            _claim = held;
+            return new Claim(() => ReleaseAsync(held));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     public async ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken)
     {
@@ -150,11 +192,56 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
         }
     }
 
+    /// <summary>Whether an <see cref="IOException"/> of an open says that another handle locks the file.</summary>
+    private static bool IsLocked(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is SharingViolation or LockViolation
+        : e.HResult == (OperatingSystem.IsLinux() ? LinuxWouldBlock : BsdWouldBlock);
+
+    /// <summary>
+    /// Opens <see cref="LockPath"/> with no sharing: .NET holds a <c>flock</c> on Unix, a share mode on Windows, both
+    /// released by the OS with the handle or its process. Called under the gate.
+    /// </summary>
+    private FileStream Lock()
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            return new FileStream(LockPath, options);
+        }
+        catch (IOException e) when (IsLocked(e))
+        {
+            throw new OperationStoreInUseException(Path, e);
+        }
+    }
+
+    private async ValueTask ReleaseAsync(FileStream held)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            // The only claim: a second one on this store fails in ClaimAsync.
+            _claim = null;
+            await held.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async ValueTask WriteAsync<T>(string file, T content, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        FileStream? brief = null;
         try
         {
+            brief = _claim is null ? Lock() : null;
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
             var temporary = file + ".tmp";
             var options = new FileStreamOptions
@@ -180,6 +267,7 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
         }
         finally
         {
+            brief?.Dispose();
             _gate.Release();
         }
     }
@@ -187,4 +275,21 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
     private sealed record QueueFile(int Format, IReadOnlyList<QueuedOperation> Operations);
 
     private sealed record SnapshotFile(int Format, ViewSnapshot Snapshot);
+}
+
+/// <summary>A store another owner has claimed (see <see cref="IOperationStore.ClaimAsync"/>): a second view on it, say.</summary>
+public sealed class OperationStoreInUseException(string store, Exception? innerException = null) : InvalidOperationException(
+    $"The FocusSync operation store '{store}' is in use by another view, in this process or another: one view per store at a time. "
+    + "Close the other one first, or give this one a store of its own.", innerException)
+{
+    /// <summary>The store: a <see cref="JsonFileOperationStore"/>'s <see cref="JsonFileOperationStore.Path"/>.</summary>
+    public string Store { get; } = store;
+}
+
+/// <summary>Releases a claim once, however often it is disposed.</summary>
+internal sealed class Claim(Func<ValueTask> release) : IAsyncDisposable
+{
+    private int _released;
+
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _released, 1) == 0 ? release() : ValueTask.CompletedTask;
 }

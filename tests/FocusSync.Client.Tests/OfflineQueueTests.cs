@@ -41,8 +41,10 @@ public sealed class OfflineQueueTests : IDisposable
         Assert.Equal([("existing", "PAUSED"), ("offline", "RUNNING")], killed.Sessions.Select(s => (s.Title, s.State)));
         Assert.All(killed.Sessions, s => Assert.True(s.IsPending));
 
-        // Killed: it is never disposed nor heard from again (its token provider is gone with its process).
+        // Killed: never heard from again (its token provider is gone with its process). A killed process's lock on the
+        // store goes with it; disposing releases it here, and leaves a queue that is not empty as it was.
         tokens.Offline = true;
+        await killed.DisposeAsync();
         await using var after = FocusSyncApp.Start(database, options with { Port = address.Port });
         using var server = ClientKit.RestClient(after, uid);
         await using var restarted = await ClientKit.ViewAsync(after, uid, new JsonFileOperationStore(path));
@@ -52,11 +54,10 @@ public sealed class OfflineQueueTests : IDisposable
         Assert.Equal([("existing", "PAUSED", 3), ("offline", "RUNNING", 2)], sessions.Select(s => (s.Title, s.State, s.Version)));
         Assert.Empty(await new JsonFileOperationStore(path).LoadAsync(Ct));
         Assert.Equal(0, restarted.PendingOperations);
-        await killed.DisposeAsync();
     }
 
     [Fact]
-    public async Task TheFileStoreKeepsTheQueueAcrossInstancesAndLeavesNoTemporaryFile()
+    public async Task TheFileStoreKeepsTheQueueAcrossInstancesAndLeavesNoTemporaryFileOnlyItsLock()
     {
         var path = Path.Combine(_folder, "queue", "operations.json");
         QueuedOperation[] queue =
@@ -71,7 +72,7 @@ public sealed class OfflineQueueTests : IDisposable
         Assert.Equal(
             queue.Select(o => (o.IdempotencyKey, o.Kind, o.SessionId, o.Body?.ToJsonString(), o.At, o.BaseVersion, o.LocalId)),
             read.Select(o => (o.IdempotencyKey, o.Kind, o.SessionId, o.Body?.ToJsonString(), o.At, o.BaseVersion, o.LocalId)));
-        Assert.Equal(["operations.json"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+        Assert.Equal(["operations.json", "operations.json.lock"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName).Order());
     }
 
     [Fact]
@@ -88,7 +89,7 @@ public sealed class OfflineQueueTests : IDisposable
 
         await store.SaveAsync([start, pause], Ct);
         Assert.Equal(["key-1", "key-2"], (await new JsonFileOperationStore(path).LoadAsync(Ct)).Select(o => o.IdempotencyKey));
-        Assert.Equal(["operations.json"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+        Assert.Equal(["operations.json", "operations.json.lock"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
     }
 
     [Fact]
@@ -108,7 +109,7 @@ public sealed class OfflineQueueTests : IDisposable
         Assert.Equal(
             (snapshot.Seq, snapshot.AsOfMs, snapshot.User, snapshot.Groups.Single(), snapshot.Sessions.Single(), snapshot.ClockOffsetMs),
             (read!.Seq, read.AsOfMs, read.User, read.Groups.Single(), read.Sessions.Single(), read.ClockOffsetMs));
-        Assert.Equal(["operations.json", "operations.snapshot.json"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
+        Assert.Equal(["operations.json", "operations.json.lock", "operations.snapshot.json"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
         Assert.Empty(await store.LoadAsync(Ct));
         if (!OperatingSystem.IsWindows())
         {
