@@ -36,14 +36,10 @@ public sealed class UserClient : HttpClient
         BaseAddress = app.Address;
         _app = app;
         Uid = uid;
-        Tokens = tokens;
         Api = new FocusSyncClient(this, tokens);
     }
 
     public string Uid { get; }
-
-    /// <summary>The user's tokens, for a live view or a hub connection of the same sign-in.</summary>
-    public AccessTokenProvider Tokens { get; }
 
     /// <summary>The client library on this user's sign-in and this client's transport.</summary>
     public FocusSyncClient Api { get; }
