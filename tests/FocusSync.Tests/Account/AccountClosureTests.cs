@@ -23,7 +23,7 @@ public sealed class AccountClosureTests
         await WaitUntilTrackedAsync(app, uid);
         var poll = RawHub.PollAsync(http, id, token, TestContext.Current.CancellationToken);
 
-        await app.ClientFor(uid).DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await app.ClientFor(uid).Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
 
         using var answer = await poll.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
         var close = (await RawHub.MessagesAsync(answer))[0];
@@ -45,7 +45,7 @@ public sealed class AccountClosureTests
         await using var bystander = await first.ConnectHubAsync(FocusSyncApp.NewUserId());
         await WaitUntilTrackedAsync(first, uid);
 
-        await second.ClientFor(uid).DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await second.ClientFor(uid).Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
 
         var closed = await hub.Closed.WaitAsync(HubClient.DefaultTimeout, TestContext.Current.CancellationToken);
         Assert.Contains(AccountClosure.Reason, closed?.Message, StringComparison.Ordinal);

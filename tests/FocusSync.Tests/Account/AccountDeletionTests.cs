@@ -3,9 +3,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Data;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Group = FocusSync.Client.Group;
+using Session = FocusSync.Client.Session;
+using User = FocusSync.Client.User;
 
 namespace FocusSync.Tests.Account;
 
@@ -25,7 +29,7 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
         var othersBefore = await AccountKit.RowsOfAsync(app, other.Uid);
         Assert.All(before, table => Assert.True(table.Value > 0, $"the account has no row in {table.Key}, so the check proves nothing there"));
 
-        await doomed.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await doomed.Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
 
         Assert.All(await AccountKit.RowsOfAsync(app, doomed.Uid), table => Assert.True(table.Value == 0, $"{table.Key} still holds {table.Value} rows"));
         Assert.Equal(othersBefore, await AccountKit.RowsOfAsync(app, other.Uid));
@@ -39,8 +43,8 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = await AccountKit.FullAccountAsync(app);
 
-        await client.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
-        await client.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         Assert.All(await AccountKit.RowsOfAsync(app, client.Uid), table => Assert.Equal(0, table.Value));
     }
@@ -53,20 +57,19 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
         using var client = await AccountKit.FullAccountAsync(app);
         var oldSeq = await client.SeqAsync();
 
-        await client.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await client.Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
 
         var list = await client.ListAsync();
-        Assert.Empty(list.Sessions());
-        var groups = await client.GetFromJsonAsync<JsonElement>("/groups", TestContext.Current.CancellationToken);
-        Assert.Empty(groups.GetProperty("groups").EnumerateArray());
+        Assert.Empty(list.Sessions);
+        Assert.Empty(await client.Api.GetGroupsAsync(TestContext.Current.CancellationToken));
         var me = await client.MeAsync();
-        Assert.Equal("UTC", me.Str("timeZone"));
-        Assert.Equal("00:00", me.Str("resetTime"));
-        var analytics = await client.ReportAsync("period=daily&from=2026-01-01");
-        Assert.All(analytics.Buckets, b => Assert.Equal(0.0, b.GetProperty("totalSeconds").GetDouble()));
+        Assert.Equal("UTC", me.TimeZone);
+        Assert.Equal("00:00", me.ResetTime);
+        var analytics = await client.ReportAsync(AnalyticsPeriod.Daily, "2026-01-01");
+        Assert.All(analytics.Buckets, b => Assert.Equal(0.0, b.TotalSeconds));
 
         // The new account makes more changes than the old one had: its seq still never meets an old one.
-        Assert.True(list.GetProperty("seq").GetInt64() > oldSeq, "the new account's seq starts below the old one's");
+        Assert.True(list.Seq > oldSeq, "the new account's seq starts below the old one's");
         while (await client.SeqAsync() <= oldSeq + 3)
         {
             await client.CreateGroupIdAsync("New");
@@ -77,8 +80,8 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
             await client.GetAsync(UserClient.ChangesPath(since), TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.Gone);
         }
 
-        var fresh = await client.ReadChangesAsync(list.GetProperty("seq").GetInt64());
-        Assert.All(fresh.GetProperty("events").EnumerateArray(), e => Assert.Equal("addGroup", e.Str("type")));
+        var fresh = await client.ReadChangesAsync(list.Seq);
+        Assert.All(fresh.Events, e => Assert.Equal("addGroup", e.Type));
     }
 
     [Theory]
@@ -90,21 +93,13 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
         var key = "key-" + Guid.NewGuid().ToString("N");
         var first = await CreateWithKeyAsync();
 
-        await client.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await client.Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
         var again = await CreateWithKeyAsync();
 
-        Assert.NotEqual(first.Id(), again.Id());
-        Assert.Equal([again.Id()], (await client.ListAsync()).Sessions().Select(s => s.Id()));
+        Assert.NotEqual(first.Id, again.Id);
+        Assert.Equal([again.Id], (await client.ListAsync()).Sessions.Select(s => s.Id));
 
-        async Task<JsonElement> CreateWithKeyAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/sessions")
-            {
-                Content = JsonContent.Create(new { title = "Keyed", initialDuration = 600, dailyGoalMinutes = 10 }),
-            };
-            request.Headers.Add("Idempotency-Key", key);
-            return await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
-        }
+        Task<Session> CreateWithKeyAsync() => client.Api.CreateSessionAsync(new NewSession("Keyed", 600, 10), key);
     }
 
     [Theory]
@@ -113,7 +108,7 @@ public sealed class AccountDeletionTests(Apps apps) : IClassFixture<Apps>
     {
         var app = await apps.ForAsync(db);
         using var client = await AccountKit.FullAccountAsync(app);
-        await client.DeleteAccountAsync().ExpectAsync(HttpStatusCode.NoContent);
+        await client.Api.DeleteAccountAsync(TestContext.Current.CancellationToken);
 
         // What the job does for a user it found due just before the deletion committed.
         await using (var scope = app.Services.CreateAsyncScope())

@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Api.Data;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Session = FocusSync.Api.Data.Session;
+using User = FocusSync.Api.Data.User;
 
 namespace FocusSync.Tests.Account;
 
@@ -23,16 +26,16 @@ internal static class AccountKit
     public static async Task<UserClient> FullAccountAsync(FocusSyncApp app)
     {
         var client = app.ClientFor(FocusSyncApp.NewUserId());
-        await client.ChangeSettingsAsync(new { timeZone = "Europe/Paris", resetTime = "04:00", weekStart = "sunday", singleRunning = false });
+        await client.ChangeSettingsAsync(new SettingsChanges(TimeZone: "Europe/Paris", ResetTime: "04:00", WeekStart: "sunday", SingleRunning: false));
         var work = await client.CreateGroupIdAsync("Work, \"deep\"");
         await client.CreateGroupIdAsync("Home");
-        var write = await client.CreateSessionIdAsync(new { title = "Write, \"draft\"\ntwo", groupId = work, initialDuration = 3600, dailyGoalMinutes = 30 });
+        var write = await client.CreateSessionIdAsync(new NewSession("Write, \"draft\"\ntwo", 3600, 30, work));
         await client.StartAsync(write);
         app.Clock.Advance(TimeSpan.FromMinutes(10));
         await client.PauseAsync(write);
-        var read = await client.CreateSessionIdAsync(new { title = "Read", noGoal = true });
+        var read = await client.CreateSessionIdAsync(NewSession.Stopwatch("Read"));
         await client.StartAsync(read);
-        var gone = await client.CreateSessionIdAsync(new { title = "Old", initialDuration = 600, dailyGoalMinutes = 10 });
+        var gone = await client.CreateSessionIdAsync(new NewSession("Old", 600, 10));
         await client.DeleteSessionAsync(gone);
         app.Clock.Advance(TimeSpan.FromDays(1));
         await client.ListAsync();
@@ -70,9 +73,11 @@ internal static class AccountKit
             return counts;
         });
 
-    public static Task<HttpResponseMessage> DeleteAccountAsync(this HttpClient client) =>
-        client.DeleteAsync("/me", TestContext.Current.CancellationToken);
-
-    public static async Task<JsonElement> ExportAsync(this HttpClient client) =>
-        await client.GetAsync("/me/export", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+    /// <summary>The JSON export (<c>GET /me/export</c>) as the library downloads it, parsed for comparisons with the API's answers.</summary>
+    public static async Task<JsonElement> ExportAsync(this UserClient client)
+    {
+        using var file = new MemoryStream();
+        await client.Api.ExportAsync(file, ExportFormat.Json, TestContext.Current.CancellationToken);
+        return JsonDocument.Parse(file.ToArray()).RootElement.Clone();
+    }
 }

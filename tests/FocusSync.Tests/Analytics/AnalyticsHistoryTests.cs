@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Net;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Analytics;
@@ -17,20 +20,20 @@ public sealed class AnalyticsHistoryTests
         user.At("2026-06-10T23:40");
         await user.StartAsync(id);
         user.At("2026-06-11T00:10");
-        var afterMidnight = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
+        var afterMidnight = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-11");
         ItemAssert.Goal(afterMidnight.Item("2026-06-10", id), 1200, 30, false);
         ItemAssert.Goal(afterMidnight.Item("2026-06-11", id), 0, 30, false);
 
         await user.StartAsync(id);
         app.Clock.Advance(TimeSpan.FromMilliseconds((35 * 60_000) + 250));
-        var running = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
+        var running = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-11");
         ItemAssert.Goal(running.Item("2026-06-11", id), 2100.25, 30, true);
-        Assert.Equal(2100.25, running.Bucket("2026-06-11").GetProperty("totalSeconds").GetDouble());
-        Assert.Equal(3300.25, running.Json.GetProperty("summary").GetProperty("totalSeconds").GetDouble());
-        Assert.Equal(3300.25, running.SummaryOf(id).GetProperty("seconds").GetDouble());
-        Assert.Equal(1, running.SummaryOf(id).GetProperty("currentStreakDays").GetInt32());
+        Assert.Equal(2100.25, running.Bucket("2026-06-11").TotalSeconds);
+        Assert.Equal(3300.25, running.Analytics.Summary.TotalSeconds);
+        Assert.Equal(3300.25, running.SummaryOf(id).Seconds);
+        Assert.Equal(1, running.SummaryOf(id).CurrentStreakDays);
 
-        var monthly = await user.ReportAsync("period=monthly");
+        var monthly = await user.ReportAsync(AnalyticsPeriod.Monthly);
         ItemAssert.Goal(monthly.Item("2026-06-01", id), 3300.25, 60, false);
     }
 
@@ -49,10 +52,10 @@ public sealed class AnalyticsHistoryTests
         ];
         foreach (var (zone, friday, sunday, monday, weekStart, sundaySeconds) in cases)
         {
-            app.Clock.SetUtcNow(DateTimeOffset.Parse(friday + "T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).AddHours(-12));
-            using var user = await UserClient.SignInAsync(app, new { timeZone = zone });
+            app.Clock.SetUtcNow(DateTimeOffset.Parse(friday + "T00:00:00Z", CultureInfo.InvariantCulture).AddHours(-12));
+            using var user = await UserClient.SignInAsync(app, new SettingsChanges(TimeZone: zone));
             var stopwatch = await user.CreateSessionIdAsync("Stopwatch", goalMinutes: null);
-            var saturday = DateOnly.Parse(friday, System.Globalization.CultureInfo.InvariantCulture).AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var saturday = DateOnly.Parse(friday, CultureInfo.InvariantCulture).AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
             // Started at each user-day's first instant; every boundary pauses it, so each day is credited whole.
             foreach (var day in new[] { friday, saturday, sunday })
@@ -62,17 +65,17 @@ public sealed class AnalyticsHistoryTests
             }
 
             user.At(monday + "T00:00");
-            var daily = await user.ReportAsync($"period=daily&from={friday}&to={monday}");
+            var daily = await user.ReportAsync(AnalyticsPeriod.Daily, friday, monday);
             Assert.Equal(86_400, daily.Seconds(friday, stopwatch));
             Assert.Equal(86_400, daily.Seconds(saturday, stopwatch));
             Assert.Equal(sundaySeconds, daily.Seconds(sunday, stopwatch));
-            Assert.Empty(daily.Bucket(monday).GetProperty("items").EnumerateArray());
-            Assert.Equal(zone, daily.Json.GetProperty("timeZone").GetString());
+            Assert.Empty(daily.Bucket(monday).Items);
+            Assert.Equal(zone, daily.Analytics.TimeZone);
 
-            var weekly = await user.ReportAsync($"period=weekly&from={sunday}&to={monday}");
+            var weekly = await user.ReportAsync(AnalyticsPeriod.Weekly, sunday, monday);
             Assert.Equal([weekStart, monday], weekly.Starts);
             ItemAssert.Goal(weekly.Item(weekStart, stopwatch), 172_800 + sundaySeconds, null, null);
-            Assert.Equal(sunday, weekly.Bucket(weekStart).GetProperty("end").GetString());
+            Assert.Equal(sunday, weekly.Bucket(weekStart).End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         }
     }
 
@@ -82,7 +85,7 @@ public sealed class AnalyticsHistoryTests
     {
         await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 8, 12, 0, 0, TimeSpan.Zero));
-        using var user = await UserClient.SignInAsync(app, new { resetTime = "04:00" });
+        using var user = await UserClient.SignInAsync(app, new SettingsChanges(ResetTime: "04:00"));
         var id = await user.CreateSessionIdAsync("Read", goalMinutes: 60);
 
         await user.RunAsync(id, "2026-06-10T02:00", 60);
@@ -90,7 +93,7 @@ public sealed class AnalyticsHistoryTests
         await user.RunAsync(id, "2026-06-10T03:30", 45);
         await user.RunAsync(id, "2026-06-10T05:00", 30);
 
-        var report = await user.ReportAsync("period=daily&from=2026-06-09&to=2026-06-10");
+        var report = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-09", "2026-06-10");
         ItemAssert.Goal(report.Item("2026-06-09", id), 3600 + 1800, 60, true);
         ItemAssert.Goal(report.Item("2026-06-10", id), 1800, 60, false);
     }
@@ -107,21 +110,21 @@ public sealed class AnalyticsHistoryTests
         await user.RunAsync(id, "2026-06-14T09:00", 20);
         await user.RunAsync(id, "2026-06-15T09:00", 30);
 
-        var monday = await user.ReportAsync("period=weekly&from=2026-06-13&to=2026-06-15");
+        var monday = await user.ReportAsync(AnalyticsPeriod.Weekly, "2026-06-13", "2026-06-15");
         Assert.Equal(["2026-06-08", "2026-06-15"], monday.Starts);
         ItemAssert.Goal(monday.Item("2026-06-08", id), 1800, 20, true);
         ItemAssert.Goal(monday.Item("2026-06-15", id), 1800, 10, true);
-        Assert.Equal("2026-06-21", monday.Json.GetProperty("to").GetString());
+        Assert.Equal("2026-06-21", monday.Analytics.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
 
-        await user.ChangeSettingsAsync(new { weekStart = "sunday" });
-        var sunday = await user.ReportAsync("period=weekly&from=2026-06-13&to=2026-06-15");
+        await user.ChangeSettingsAsync(new SettingsChanges(WeekStart: "sunday"));
+        var sunday = await user.ReportAsync(AnalyticsPeriod.Weekly, "2026-06-13", "2026-06-15");
         Assert.Equal(["2026-06-07", "2026-06-14"], sunday.Starts);
         ItemAssert.Goal(sunday.Item("2026-06-07", id), 600, 10, true);
         ItemAssert.Goal(sunday.Item("2026-06-14", id), 3000, 20, true);
 
-        var defaults = await user.ReportAsync("period=weekly");
-        Assert.Equal("2026-04-26", defaults.Json.GetProperty("from").GetString());
-        Assert.Equal("2026-06-20", defaults.Json.GetProperty("to").GetString());
+        var defaults = await user.ReportAsync(AnalyticsPeriod.Weekly);
+        Assert.Equal("2026-04-26", defaults.Analytics.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Assert.Equal("2026-06-20", defaults.Analytics.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Assert.Equal(8, defaults.Buckets.Count);
     }
 
@@ -139,22 +142,22 @@ public sealed class AnalyticsHistoryTests
         await user.StartAsync(id);
         await user.RunAsync(id, "2028-03-01T00:20", 20);
 
-        var monthly = await user.ReportAsync("period=monthly&from=2028-01-15&to=2028-03-01");
+        var monthly = await user.ReportAsync(AnalyticsPeriod.Monthly, "2028-01-15", "2028-03-01");
         Assert.Equal(["2028-01-01", "2028-02-01", "2028-03-01"], monthly.Starts);
-        Assert.Equal(["2028-01-31", "2028-02-29", "2028-03-31"], monthly.Buckets.Select(b => b.GetProperty("end").GetString()));
+        Assert.Equal(["2028-01-31", "2028-02-29", "2028-03-31"], monthly.Buckets.Select(b => b.End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         ItemAssert.Goal(monthly.Item("2028-01-01", id), 1800, 10, true);
         ItemAssert.Goal(monthly.Item("2028-02-01", id), 600, 290, false);
         ItemAssert.Goal(monthly.Item("2028-03-01", id), 1200, 10, true);
 
-        var daily = await user.ReportAsync("period=daily&from=2028-02-28&to=2028-03-01");
+        var daily = await user.ReportAsync(AnalyticsPeriod.Daily, "2028-02-28", "2028-03-01");
         Assert.Equal(["2028-02-28", "2028-02-29", "2028-03-01"], daily.Starts);
         ItemAssert.Goal(daily.Item("2028-02-29", id), 600, 10, true);
 
-        var defaults = await user.ReportAsync("period=monthly");
-        Assert.Equal("2027-04-01", defaults.Json.GetProperty("from").GetString());
-        Assert.Equal("2028-03-31", defaults.Json.GetProperty("to").GetString());
+        var defaults = await user.ReportAsync(AnalyticsPeriod.Monthly);
+        Assert.Equal("2027-04-01", defaults.Analytics.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Assert.Equal("2028-03-31", defaults.Analytics.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Assert.Equal(12, defaults.Buckets.Count);
-        Assert.Empty(defaults.Bucket("2027-04-01").GetProperty("items").EnumerateArray());
+        Assert.Empty(defaults.Bucket("2027-04-01").Items);
     }
 
     [Theory]
@@ -172,19 +175,20 @@ public sealed class AnalyticsHistoryTests
         await user.DeleteSessionAsync(gone);
 
         user.At("2026-06-11T12:00");
-        var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
+        var report = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-11");
         var item = report.Item("2026-06-10", gone);
-        Assert.Equal("Old habit", item.GetProperty("title").GetString());
+        Assert.Equal("Old habit", item.Title);
         ItemAssert.Goal(item, 1500, 20, true);
         ItemAssert.Goal(report.Item("2026-06-10", kept), 0, 20, false);
         Assert.Null(Report.Item(report.Bucket("2026-06-11"), gone));
         ItemAssert.Goal(report.Item("2026-06-11", kept), 0, 20, false);
-        Assert.Equal(1500, report.SummaryOf(gone).GetProperty("seconds").GetDouble());
-        Assert.True(item.GetProperty("deleted").GetBoolean());
-        Assert.True(report.SummaryOf(gone).GetProperty("deleted").GetBoolean());
-        Assert.False(report.Item("2026-06-10", kept).GetProperty("deleted").GetBoolean());
+        Assert.Equal(1500, report.SummaryOf(gone).Seconds);
+        var raw = await DeletedFlagsAsync(user, "from=2026-06-10&to=2026-06-11");
+        Assert.True(raw.Items[("2026-06-10", gone)]);
+        Assert.True(raw.Summary[gone]);
+        Assert.False(raw.Items[("2026-06-10", kept)]);
         // Like any missing today, the day after the deletion ends the streak only when it ends.
-        Assert.Equal(1, report.SummaryOf(gone).GetProperty("currentStreakDays").GetInt32());
+        Assert.Equal(1, report.SummaryOf(gone).CurrentStreakDays);
     }
 
     [Theory]
@@ -202,12 +206,12 @@ public sealed class AnalyticsHistoryTests
         await user.DeleteSessionAsync(used);
 
         user.At("2026-06-13T09:00");
-        var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-13");
+        var report = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-13");
 
         Assert.All(report.Buckets, b => Assert.Null(Report.Item(b, idle)));
         Assert.Null(Report.Item(report.Bucket("2026-06-10"), used));
-        Assert.True(report.Item("2026-06-11", used).GetProperty("deleted").GetBoolean());
-        Assert.Equal([used], report.Json.GetProperty("summary").GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sessionId").GetInt64()));
+        Assert.True((await DeletedFlagsAsync(user, "from=2026-06-10&to=2026-06-13")).Items[("2026-06-11", used)]);
+        Assert.Equal([used], report.Analytics.Summary.Sessions.Select(s => s.SessionId));
     }
 
     [Theory]
@@ -216,11 +220,12 @@ public sealed class AnalyticsHistoryTests
     {
         await using var app = await FocusSyncApp.StartAsync(db);
         app.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
-        using var user = await UserClient.SignInAsync(app, new { timeZone = "Asia/Tokyo" });
+        using var user = await UserClient.SignInAsync(app, new SettingsChanges(TimeZone: "Asia/Tokyo"));
 
         // 08:00 UTC is 17:00 in Tokyo: the user's current day is the 10th, and the week of the 8th holds it.
-        var daily = await user.ReportAsync("period=daily&from=2026-06-09&to=2026-06-11");
-        var weekly = await user.ReportAsync("period=weekly&from=2026-06-01&to=2026-06-14");
+        // The library's report has no inProgress flag: read it from the wire.
+        var daily = await RawReportAsync(user, "period=daily&from=2026-06-09&to=2026-06-11");
+        var weekly = await RawReportAsync(user, "period=weekly&from=2026-06-01&to=2026-06-14");
 
         Assert.Equal([false, true, false], daily.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
         Assert.Equal([false, true], weekly.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
@@ -237,13 +242,13 @@ public sealed class AnalyticsHistoryTests
         await user.RunAsync(id, "2026-06-10T09:00", 15.5);
 
         user.At("2026-06-12T09:00");
-        var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-12");
+        var report = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-12");
         ItemAssert.Goal(report.Item("2026-06-10", id), 930, null, null);
-        Assert.Empty(report.Bucket("2026-06-11").GetProperty("items").EnumerateArray());
-        Assert.Empty(report.Bucket("2026-06-12").GetProperty("items").EnumerateArray());
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, report.SummaryOf(id).GetProperty("currentStreakDays").ValueKind);
+        Assert.Empty(report.Bucket("2026-06-11").Items);
+        Assert.Empty(report.Bucket("2026-06-12").Items);
+        Assert.Null(report.SummaryOf(id).CurrentStreakDays);
 
-        var weekly = await user.ReportAsync("period=weekly&from=2026-06-10&to=2026-06-10");
+        var weekly = await user.ReportAsync(AnalyticsPeriod.Weekly, "2026-06-10", "2026-06-10");
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 930, null, null);
     }
 
@@ -256,15 +261,15 @@ public sealed class AnalyticsHistoryTests
         using var user = await UserClient.SignInAsync(app);
         var id = await user.CreateSessionIdAsync("Write", goalMinutes: 30);
         await user.RunAsync(id, "2026-06-10T09:00", 20);
-        await user.EditSessionAsync(id, new { dailyGoalMinutes = 15 });
+        await user.EditSessionAsync(id, new SessionChanges(DailyGoalMinutes: 15));
         user.At("2026-06-10T15:00");
-        await user.EditSessionAsync(id, new { dailyGoalMinutes = 45 });
+        await user.EditSessionAsync(id, new SessionChanges(DailyGoalMinutes: 45));
 
         user.At("2026-06-11T09:00");
-        var report = await user.ReportAsync("period=daily&from=2026-06-10&to=2026-06-11");
+        var report = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-10", "2026-06-11");
         ItemAssert.Goal(report.Item("2026-06-10", id), 1200, 45, false);
         ItemAssert.Goal(report.Item("2026-06-11", id), 0, 45, false);
-        var weekly = await user.ReportAsync("period=weekly&from=2026-06-10&to=2026-06-11");
+        var weekly = await user.ReportAsync(AnalyticsPeriod.Weekly, "2026-06-10", "2026-06-11");
         ItemAssert.Goal(weekly.Item("2026-06-08", id), 1200, 90, false);
     }
 
@@ -287,28 +292,39 @@ public sealed class AnalyticsHistoryTests
         }
 
         user.At("2026-07-11T08:00");
-        var unmetToday = await user.ReportAsync("period=daily");
-        Assert.Equal(37, unmetToday.SummaryOf(id).GetProperty("currentStreakDays").GetInt32());
+        var unmetToday = await user.ReportAsync(AnalyticsPeriod.Daily);
+        Assert.Equal(37, unmetToday.SummaryOf(id).CurrentStreakDays);
 
         user.At("2026-07-11T09:00");
         await user.StartAsync(id);
         app.Clock.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(38, (await user.ReportAsync("period=daily")).SummaryOf(id).GetProperty("currentStreakDays").GetInt32());
+        Assert.Equal(38, (await user.ReportAsync(AnalyticsPeriod.Daily)).SummaryOf(id).CurrentStreakDays);
 
         await user.PauseAsync(id);
         user.At("2026-07-13T09:00");
-        Assert.Equal(0, (await user.ReportAsync("period=daily")).SummaryOf(id).GetProperty("currentStreakDays").GetInt32());
+        Assert.Equal(0, (await user.ReportAsync(AnalyticsPeriod.Daily)).SummaryOf(id).CurrentStreakDays);
+    }
+
+    private static async Task<(JsonElement Report, IReadOnlyList<JsonElement> Buckets)> RawReportAsync(UserClient user, string query)
+    {
+        var report = await user.GetAsync("/analytics?" + query).ExpectAsync(HttpStatusCode.OK);
+        return (report, [.. report.GetProperty("buckets").EnumerateArray()]);
+    }
+
+    /// <summary>The <c>deleted</c> flags of a daily report's items (by bucket start and session) and summary (by session), which the library's report lacks.</summary>
+    private static async Task<(Dictionary<(string, long), bool> Items, Dictionary<long, bool> Summary)> DeletedFlagsAsync(UserClient user, string range)
+    {
+        var (report, buckets) = await RawReportAsync(user, "period=daily&" + range);
+        var items = buckets.SelectMany(b => b.GetProperty("items").EnumerateArray().Select(i => (b.GetProperty("start").GetString()!, i)))
+            .ToDictionary(x => (x.Item1, x.i.GetProperty("sessionId").GetInt64()), x => x.i.GetProperty("deleted").GetBoolean());
+        var summary = report.GetProperty("summary").GetProperty("sessions").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("sessionId").GetInt64(), s => s.GetProperty("deleted").GetBoolean());
+        return (items, summary);
     }
 }
 
 internal static class ItemAssert
 {
-    public static void Goal(JsonElement item, double seconds, int? goalMinutes, bool? goalMet)
-    {
-        Assert.Equal(seconds, item.GetProperty("seconds").GetDouble());
-        var goal = item.GetProperty("goalMinutes");
-        Assert.Equal(goalMinutes, goal.ValueKind == JsonValueKind.Null ? null : goal.GetInt32());
-        var met = item.GetProperty("goalMet");
-        Assert.Equal(goalMet, met.ValueKind == JsonValueKind.Null ? null : met.GetBoolean());
-    }
+    public static void Goal(AnalyticsItem item, double seconds, int? goalMinutes, bool? goalMet) =>
+        Assert.Equal((seconds, goalMinutes, goalMet), (item.Seconds, item.GoalMinutes, item.GoalMet));
 }

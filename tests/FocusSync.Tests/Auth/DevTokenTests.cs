@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FocusSync.Api.Auth;
+using FocusSync.Client;
 using Microsoft.Extensions.Time.Testing;
 using FocusSync.Tests.Infrastructure;
 
@@ -202,21 +203,21 @@ public sealed class DevTokenTests
         await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { SignIn = SignIn.Development });
         using var anonymous = app.CreateClient();
 
-        var issued = await anonymous.PostAsJsonAsync("/dev/token", new { uid = "readme-user", name = "Readme", email = "readme@example.com" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        using var client = app.ClientFor("readme-user", issued.Str("token"));
+        var issued = await FocusSyncClient.IssueDevelopmentTokenAsync(anonymous, "readme-user", "Readme", "readme@example.com", TestContext.Current.CancellationToken);
+        using var client = app.ClientFor("readme-user", issued.Token);
 
-        var me = await client.PostAsync("/me/login", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal("readme-user", me.Str("id"));
-        Assert.Equal("Readme", me.Str("name"));
-        Assert.Equal("readme@example.com", me.Str("email"));
-        var id = await client.CreateSessionIdAsync(new { title = "Write the README", initialDuration = 1500, dailyGoalMinutes = 120 });
+        var me = await client.LoginAsync();
+        Assert.Equal("readme-user", me.Id);
+        Assert.Equal("Readme", me.Name);
+        Assert.Equal("readme@example.com", me.Email);
+        var id = await client.CreateSessionIdAsync(new NewSession("Write the README", 1500, 120));
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromMilliseconds(42_500));
         var paused = await client.ActAsync(id, "pause");
 
-        Assert.Equal(42.5, paused.Num("focusSeconds"));
-        Assert.Equal(1500 - 42.5, paused.Num("timeLeft"));
-        Assert.Equal(42.5, (await client.ListAsync()).Sessions().Single().Num("focusSeconds"));
+        Assert.Equal(42.5, paused.FocusSeconds);
+        Assert.Equal(1500 - 42.5, paused.TimeLeft);
+        Assert.Equal(42.5, (await client.ListAsync()).Sessions.Single().FocusSeconds);
     }
 
     private static async Task<DevTokenResponse> IssueAsync(FocusSyncApp app, object request)

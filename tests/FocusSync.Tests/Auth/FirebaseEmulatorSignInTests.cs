@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using FocusSync.Api.Auth;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc;
@@ -23,8 +24,8 @@ public sealed class FirebaseEmulatorSignInTests
         using var api = app.ClientFor(user.Uid, user.IdToken);
 
         var me = await api.LoginAsync();
-        Assert.Equal(user.Uid, me.Str("id"));
-        Assert.Equal(user.Email, me.Str("email"));
+        Assert.Equal(user.Uid, me.Id);
+        Assert.Equal(user.Email, me.Email);
 
         var token = await emulator.SignInAsync(user.Email);
         await using var hub = app.HubClientFor(() => token, HttpTransportType.WebSockets);
@@ -32,8 +33,8 @@ public sealed class FirebaseEmulatorSignInTests
         var created = await api.CreateSessionAsync("Read the spec");
         var heard = await hub.NextAsync();
         Assert.Equal("addSession", heard.Type());
-        Assert.Equal(created.Id(), heard.GetProperty("session").Id());
-        Assert.Equal(created.Id(), (await api.ListAsync()).GetProperty("sessions")[0].Id());
+        Assert.Equal(created.Id, heard.GetProperty("session").Id());
+        Assert.Equal(created.Id, (await api.ListAsync()).Sessions[0].Id);
     }
 
     [Fact]
@@ -85,6 +86,6 @@ public sealed class FirebaseEmulatorRevocationTests
         await emulator.ClearUsersAsync();
 
         await Assert.ThrowsAsync<HttpRequestException>(() => emulator.SignInAsync(user.Email));
-        Assert.Equal(user.Uid, (await api.MeAsync()).Str("id"));
+        Assert.Equal(user.Uid, (await api.MeAsync()).Id);
     }
 }

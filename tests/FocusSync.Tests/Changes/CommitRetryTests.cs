@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using FocusSync.Api.Data;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Session = FocusSync.Api.Data.Session;
+using User = FocusSync.Api.Data.User;
 
 namespace FocusSync.Tests.Changes;
 
@@ -55,7 +58,7 @@ public sealed class CommitRetryTests
         Assert.Equal(1, saves.Broken);
         Assert.Single(errors.Entries);
         saves.Break(null);
-        Assert.Equal(before.GetRawText(), (await client.GetSessionAsync(id)).GetRawText());
+        Assert.Equal(before, (await client.GetSessionAsync(id)));
     }
 
     [Theory]
@@ -72,7 +75,7 @@ public sealed class CommitRetryTests
 
         Assert.Equal(1, saves.Raced);
         Assert.Equal("renamed", renamed.Str("title"));
-        Assert.Equal("renamed", (await client.GetSessionAsync(id)).Str("title"));
+        Assert.Equal("renamed", (await client.GetSessionAsync(id)).Title);
     }
 
     [Theory]

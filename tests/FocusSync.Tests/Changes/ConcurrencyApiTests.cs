@@ -1,4 +1,5 @@
 using System.Net;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Changes;
@@ -16,13 +17,13 @@ public sealed class ConcurrencyApiTests
         await using var app = await FocusSyncApp.StartAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
-        var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
+        var seq = (await client.ListAsync()).Seq;
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => client.PatchJsonAsync($"/sessions/{id}", new { title = $"title {i}" })));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(seq + 60, (await client.ListAsync()).GetProperty("seq").GetInt64());
-        Assert.Equal(61, (await client.GetSessionAsync(id)).GetProperty("version").GetInt64());
+        Assert.Equal(seq + 60, (await client.ListAsync()).Seq);
+        Assert.Equal(61, (await client.GetSessionAsync(id)).Version);
     }
 
     [Theory]
@@ -36,8 +37,8 @@ public sealed class ConcurrencyApiTests
         {
             var ids = new[]
             {
-                await clients[0].CreateSessionIdAsync(new { title = "a", initialDuration = 86400, dailyGoalMinutes = 600 }),
-                await clients[0].CreateSessionIdAsync(new { title = "b", initialDuration = 86400, dailyGoalMinutes = 600 }),
+                await clients[0].CreateSessionIdAsync(new NewSession("a", 86400, 600)),
+                await clients[0].CreateSessionIdAsync(new NewSession("b", 86400, 600)),
             };
             var expectedMs = ids.ToDictionary(id => id, _ => 0L);
             var random = new Random(20260601);
@@ -59,13 +60,13 @@ public sealed class ConcurrencyApiTests
                     Assert.Equal(action == "start" ? "RUNNING" : "PAUSED", (await answer).Str("state"));
                 }
 
-                var running = (await clients[0].ListAsync()).Sessions().Where(s => s.Str("state") == "RUNNING").ToList();
+                var running = (await clients[0].ListAsync()).Sessions.Where(s => s.State == "RUNNING").ToList();
                 Assert.True(running.Count <= 1, $"wave {wave}: {running.Count} sessions running at once");
 
                 var step = random.Next(1, 120_000);
                 if (running is [var runner])
                 {
-                    expectedMs[runner.Id()] += step;
+                    expectedMs[runner.Id] += step;
                     elapsedRunningMs += step;
                 }
 
@@ -74,15 +75,15 @@ public sealed class ConcurrencyApiTests
 
             await Task.WhenAll(ids.Select(id => clients[1].ActAsync(id, "pause")));
 
-            var sessions = (await clients[0].ListAsync()).Sessions();
+            var sessions = (await clients[0].ListAsync()).Sessions;
             foreach (var session in sessions)
             {
-                Assert.Equal(expectedMs[session.Id()] / 1000.0, session.Num("focusSeconds"));
-                Assert.Equal(86400 - (expectedMs[session.Id()] / 1000.0), session.Num("timeLeft"), 6);
+                Assert.Equal(expectedMs[session.Id] / 1000.0, session.FocusSeconds);
+                Assert.Equal(86400 - (expectedMs[session.Id] / 1000.0), session.TimeLeft!.Value, 6);
             }
 
             Assert.True(elapsedRunningMs > 0, "the random waves never left a session running");
-            Assert.Equal(elapsedRunningMs, sessions.Sum(s => (long)Math.Round(s.Num("focusSeconds") * 1000)));
+            Assert.Equal(elapsedRunningMs, sessions.Sum(s => (long)Math.Round(s.FocusSeconds * 1000)));
             foreach (var id in ids)
             {
                 Assert.Equal(expectedMs[id], (await app.Services.CreditedMsAsync(id)).Values.Sum());
@@ -101,9 +102,9 @@ public sealed class ConcurrencyApiTests
         await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
-        var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });
+        var id = await setup.CreateSessionIdAsync(new NewSession("t", 3600, 60));
         await setup.ActAsync(id, "start");
-        var seq = (await setup.ListAsync()).GetProperty("seq").GetInt64();
+        var seq = (await setup.ListAsync()).Seq;
         app.Clock.Advance(TimeSpan.FromMilliseconds(10_250));
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
@@ -119,8 +120,8 @@ public sealed class ConcurrencyApiTests
             Assert.Equal(3, a.Version());
         });
         var list = await setup.ListAsync();
-        Assert.Equal(seq + 1, list.GetProperty("seq").GetInt64());
-        Assert.Equal(10.25, list.Sessions().Single().Num("focusSeconds"));
+        Assert.Equal(seq + 1, list.Seq);
+        Assert.Equal(10.25, list.Sessions.Single().FocusSeconds);
         Assert.Equal(10_250, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
@@ -131,7 +132,7 @@ public sealed class ConcurrencyApiTests
         await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
-        var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });
+        var id = await setup.CreateSessionIdAsync(new NewSession("t", 3600, 60));
         var started = app.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
@@ -147,7 +148,7 @@ public sealed class ConcurrencyApiTests
             Assert.Equal(2, a.Version());
         });
         app.Clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal(5, (await setup.ActAsync(id, "pause")).Num("focusSeconds"));
+        Assert.Equal(5, (await setup.ActAsync(id, "pause")).FocusSeconds);
         Assert.Equal(5000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
@@ -172,12 +173,12 @@ public sealed class ConcurrencyApiTests
                 return await client.PostAsync($"/sessions/{id}/actions/start", null).ExpectAsync(HttpStatusCode.OK);
             })));
 
-            var sessions = (await setup.ListAsync()).Sessions();
-            Assert.Single(sessions, s => s.Str("state") == "RUNNING");
+            var sessions = (await setup.ListAsync()).Sessions;
+            Assert.Single(sessions, s => s.State == "RUNNING");
             app.Clock.Advance(TimeSpan.FromSeconds(30));
         }
 
-        var total = (await setup.ListAsync()).Sessions().Sum(s => s.Num("focusSeconds"));
+        var total = (await setup.ListAsync()).Sessions.Sum(s => s.FocusSeconds);
         Assert.Equal(150, total);
     }
 
@@ -198,7 +199,7 @@ public sealed class ConcurrencyApiTests
         app.Clock.Advance(TimeSpan.FromSeconds(20));
         await Task.WhenAll(first.ActAsync(a, "pause"), second.ActAsync(b, "pause"), first.ActAsync(b, "pause"));
 
-        Assert.All((await setup.ListAsync()).Sessions(), s => Assert.Equal(20, s.Num("focusSeconds")));
+        Assert.All((await setup.ListAsync()).Sessions, s => Assert.Equal(20, s.FocusSeconds));
     }
 
     [Theory]
@@ -208,7 +209,7 @@ public sealed class ConcurrencyApiTests
         await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
-        var id = await setup.CreateSessionIdAsync(new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60 });
+        var id = await setup.CreateSessionIdAsync(new NewSession("t", 3600, 60));
         await setup.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromSeconds(42));
 
@@ -224,6 +225,6 @@ public sealed class ConcurrencyApiTests
         Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.NoContent));
         Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.NoContent, HttpStatusCode.OK, HttpStatusCode.NotFound }));
         Assert.Equal(42_000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
-        Assert.Empty((await setup.ListAsync()).Sessions());
+        Assert.Empty((await setup.ListAsync()).Sessions);
     }
 }

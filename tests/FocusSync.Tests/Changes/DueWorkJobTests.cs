@@ -1,3 +1,4 @@
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using FocusSync.Tests.Realtime;
 
@@ -14,10 +15,10 @@ public sealed class DueWorkJobTests
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
 
         // 02:30 does not exist in New York on 2027-03-14, so the day ends at the first instant after the gap: 03:00 EDT.
-        var me = await user.ChangeSettingsAsync(new { timeZone = "America/New_York", resetTime = "02:30" });
+        var me = await user.ChangeSettingsAsync(new SettingsChanges(TimeZone: "America/New_York", ResetTime: "02:30"));
         var boundary = new DateTimeOffset(2027, 3, 14, 7, 0, 0, TimeSpan.Zero);
-        Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.GetProperty("currentDayEndsAtMs").GetInt64());
-        var id = (await user.CreateSessionAsync("Focus", duration: 86400)).GetProperty("id").GetInt64();
+        Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.CurrentDayEndsAtMs);
+        var id = (await user.CreateSessionAsync("Focus", duration: 86400)).Id;
         app.Clock.SetUtcNow(boundary.AddHours(-2));
         await user.ActAsync(id, "start");
         await using var hub = await app.ConnectHubAsync(user.Uid, tokenLifetime: HubClients.LongLivedTokens);
@@ -36,6 +37,6 @@ public sealed class DueWorkJobTests
             session.GetProperty("state").GetString(), session.GetProperty("timeLeft").GetDouble(), session.GetProperty("focusSeconds").GetDouble()));
         Assert.Equal(
             new DateTimeOffset(2027, 3, 15, 6, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(),
-            (await user.MeAsync()).GetProperty("currentDayEndsAtMs").GetInt64());
+            (await user.MeAsync()).CurrentDayEndsAtMs);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using FocusSync.Api.Data;
 using FocusSync.Api.Http;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
@@ -40,7 +41,7 @@ public sealed class IdempotencyRetentionTests
 
         Assert.NotEqual(first.Id(), second.Id());
         Assert.Equal(second.GetRawText(), replayed.GetRawText());
-        Assert.Equal(["first", "second"], (await client.ListAsync()).Sessions().Select(s => s.Str("title")));
+        Assert.Equal(["first", "second"], (await client.ListAsync()).Sessions.Select(s => s.Title));
         await PostAsync(client, key, First).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
     }
 
@@ -69,7 +70,7 @@ public sealed class IdempotencyRetentionTests
 
         Assert.Equal(5, deleted);
         Assert.Equal(["recent"], await app.QueryAsync(d => d.IdempotentRequests.Select(r => r.Key).ToListAsync()));
-        Assert.Equal(6, (await client.ListAsync()).Sessions().Length + (await other.ListAsync()).Sessions().Length);
+        Assert.Equal(6, (await client.ListAsync()).Sessions.Count + (await other.ListAsync()).Sessions.Count);
     }
 
     [Theory]
@@ -94,7 +95,7 @@ public sealed class IdempotencyRetentionTests
         }
 
         Assert.True(app.Clock.GetUtcNow() >= new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero), "pruned before it expired");
-        Assert.Single((await client.ListAsync()).Sessions());
+        Assert.Single((await client.ListAsync()).Sessions);
     }
 
     [Theory]

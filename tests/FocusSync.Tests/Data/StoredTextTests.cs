@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Data;
@@ -74,7 +75,7 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
         await client.SendJsonAsync(HttpMethod.Post, "/sessions", $$"""{"title":"t",{{Countdown}}}""",
             h => h.TryAddWithoutValidation("Idempotency-Key", key)).ExpectInvalidAsync("Idempotency-Key");
 
-        Assert.Empty((await client.ListAsync()).Sessions());
+        Assert.Empty((await client.ListAsync()).Sessions);
     }
 
     [Theory]
@@ -85,10 +86,10 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         const string text = "first line\r\n\tindented\nnext\u2028last";
 
-        var session = await client.CreateSessionAsync(new { title = text, initialDuration = 60, dailyGoalMinutes = 1 });
+        var session = await client.CreateSessionAsync(new NewSession(text, 60, 1));
         await client.PostAsJsonAsync("/groups", new { name = text, description = text }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
 
-        Assert.Equal(text, (await client.GetSessionAsync(session.Id())).Str("title"));
+        Assert.Equal(text, (await client.GetSessionAsync(session.Id)).Title);
         var group = (await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("groups")[0];
         Assert.Equal(text, group.Str("name"));
         Assert.Equal(text, group.Str("description"));
@@ -104,10 +105,10 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
         var accented = string.Concat(Enumerable.Repeat("e\u0301", 100));
         var thumbs = string.Concat(Enumerable.Repeat("👍🏽", 1000));
 
-        var session = await client.CreateSessionAsync(new { title = flags, initialDuration = 60, dailyGoalMinutes = 1 });
+        var session = await client.CreateSessionAsync(new NewSession(flags, 60, 1));
         var group = await client.PostAsJsonAsync("/groups", new { name = accented, description = thumbs }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
 
-        Assert.Equal(flags, (await client.GetSessionAsync(session.Id())).Str("title"));
+        Assert.Equal(flags, (await client.GetSessionAsync(session.Id)).Title);
         var stored = (await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("groups")[0];
         Assert.Equal(accented, stored.Str("name"));
         Assert.Equal(thumbs, stored.Str("description"));
@@ -125,10 +126,10 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var largest = "e" + new string('\u0301', 1599);
 
-        var session = await client.CreateSessionAsync(new { title = largest, initialDuration = 60, dailyGoalMinutes = 1 });
-        var problem = await client.PatchJsonAsync($"/sessions/{session.Id()}", new { title = largest + "\u0301" }).ExpectInvalidAsync("title");
+        var session = await client.CreateSessionAsync(new NewSession(largest, 60, 1));
+        var problem = await client.PatchJsonAsync($"/sessions/{session.Id}", new { title = largest + "\u0301" }).ExpectInvalidAsync("title");
 
-        Assert.Equal(largest, (await client.GetSessionAsync(session.Id())).Str("title"));
+        Assert.Equal(largest, (await client.GetSessionAsync(session.Id)).Title);
         Assert.Contains("1600", problem.GetProperty("errors").GetProperty("title")[0].GetString(), StringComparison.Ordinal);
     }
 
@@ -177,7 +178,7 @@ public sealed class StoredTextTests(Apps apps) : IClassFixture<Apps>
         paths.GetProperty(path).GetProperty(method).Str("description");
 
     private static async Task<string> SnapshotAsync(UserClient client, long sessionId) =>
-        (await client.GetSessionAsync(sessionId)).GetRawText()
-        + (await client.GetAsync("/groups").ExpectAsync(HttpStatusCode.OK)).GetRawText()
-        + (await client.ListAsync()).Sessions().Length;
+        (await client.GetSessionAsync(sessionId))
+        + string.Join(", ", await client.Api.GetGroupsAsync())
+        + (await client.ListAsync()).Sessions.Count;
 }

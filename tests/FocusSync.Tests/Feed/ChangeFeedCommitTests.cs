@@ -55,8 +55,8 @@ public sealed class ChangeFeedCommitTests
     {
         Assert.Equal(seq, await app.UserSeqAsync(uid));
         Assert.Equal(Enumerable.Range(1, (int)seq).Select(i => (long)i), await app.StoredSeqsAsync(uid));
-        Assert.Equal("Write", (await client.GetSessionAsync(sessionId)).Str("title"));
-        Assert.Empty((await client.ReadChangesAsync(seq)).Events());
+        Assert.Equal("Write", (await client.GetSessionAsync(sessionId)).Title);
+        Assert.Empty((await client.ReadChangesAsync(seq)).Events);
     }
 
     private static AppOptions With(IInterceptor interceptor) => new()

@@ -1,6 +1,7 @@
 using System.Net;
 using FocusSync.Api.Feed;
 using FocusSync.Api.Http;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -36,7 +37,7 @@ public sealed class ChangeFeedRetentionTests
         await client.CreateGroupIdAsync("recent");
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        Assert.Equal(4, (await client.ReadChangesAsync(0)).Events().Length);
+        Assert.Equal(4, (await client.ReadChangesAsync(0)).Events.Count);
         var deleted = await Pruner(app).PruneAsync(CancellationToken.None);
 
         Assert.Equal(6, deleted);
@@ -45,8 +46,8 @@ public sealed class ChangeFeedRetentionTests
         Assert.Equal(4, gone.PageSeq());
         await client.GetChangesAsync(2).ExpectProblemAsync(HttpStatusCode.Gone);
         var kept = await client.ReadChangesAsync(3);
-        Assert.Equal("recent", Assert.Single(kept.Events()).GetProperty("group").Str("name"));
-        Assert.Empty((await other.ReadChangesAsync(3)).Events());
+        Assert.Equal("recent", Assert.Single(kept.Events).Group!.Name);
+        Assert.Empty((await other.ReadChangesAsync(3)).Events);
     }
 
     [Theory]
@@ -73,7 +74,7 @@ public sealed class ChangeFeedRetentionTests
 
         Assert.True(app.Clock.GetUtcNow() >= new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero), "pruned before the retention passed");
         await client.GetChangesAsync(0).ExpectProblemAsync(HttpStatusCode.Gone);
-        Assert.Empty((await client.ReadChangesAsync(1)).Events());
+        Assert.Empty((await client.ReadChangesAsync(1)).Events);
     }
 
     [Theory]

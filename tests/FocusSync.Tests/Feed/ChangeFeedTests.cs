@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Feed;
@@ -37,22 +38,22 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         async Task Receive() => sent.AddRange(await hub.NextAsync((int)(await user.SeqAsync() - start - sent.Count)));
 
         // Text that escapes differently under different JSON encoders: the feed must write it as the hub does.
-        var group = (await user.CreateGroupAsync("Deep <work> & \"focus\"")).Id();
+        var group = (await user.CreateGroupAsync("Deep <work> & \"focus\"")).Id;
         await user.EditGroupAsync(group, "Tiefe Arbeit — 集中 ✍️ 'now'");
-        var first = (await user.CreateSessionAsync("Écrire <b>&amp;</b> +1", duration: 60, groupId: group)).Id();
-        var second = (await user.CreateSessionAsync("Read 📚 \\ \u00a0")).Id();
+        var first = (await user.CreateSessionAsync("Écrire <b>&amp;</b> +1", duration: 60, groupId: group)).Id;
+        var second = (await user.CreateSessionAsync("Read 📚 \\ \u00a0")).Id;
         await user.StartAsync(first);
         await user.StartAsync(second);
         app.Clock.Advance(TimeSpan.FromSeconds(5));
         await user.PauseAsync(second);
-        await user.EditSessionAsync(second, new { title = "Read slowly" });
+        await user.EditSessionAsync(second, new SessionChanges(Title: "Read slowly"));
         await user.ActAsync(second, "reset");
         await user.StartAsync(first);
         app.Clock.Advance(TimeSpan.FromSeconds(10));
         await user.ResetAllAsync();
-        await user.ChangeSettingsAsync(new { timeZone = "Europe/Berlin" });
+        await user.ChangeSettingsAsync(new SettingsChanges(TimeZone: "Europe/Berlin"));
         await user.StartAsync(first);
-        var dayEnd = (await user.MeAsync()).GetProperty("currentDayEndsAtMs").GetInt64();
+        var dayEnd = (await user.MeAsync()).CurrentDayEndsAtMs;
         await Receive();
 
         // complete and autoReset come from the background timekeeper: only the clock moves.
@@ -64,7 +65,8 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await user.DeleteGroupAsync(group);
         await Receive();
 
-        var page = await user.ReadChangesAsync(start);
+        // The feed must hold the very bytes the hub sent.
+        var page = await user.GetChangesAsync(start).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(
             ["addGroup", "editGroup", "addSession", "addSession", "start", "pause", "start", "pause", "editSession", "resetSession", "start",
@@ -86,18 +88,18 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
     {
         await using var app = await FocusSyncApp.StartAsync(db, new AppOptions { DueWork = false });
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var id = await client.CreateSessionIdAsync(new { title = "Sprint", initialDuration = 60, dailyGoalMinutes = 1 });
+        var id = await client.CreateSessionIdAsync(new NewSession("Sprint", 60, 1));
         await client.StartAsync(id);
         var seq = await client.SeqAsync();
         app.Clock.Advance(TimeSpan.FromSeconds(61));
 
         var page = await client.ReadChangesAsync(seq);
 
-        var complete = Assert.Single(page.Events());
-        Assert.Equal(("complete", seq + 1), (complete.Type(), complete.Seq()));
-        Assert.True(complete.GetProperty("session").GetProperty("isCompleted").GetBoolean());
-        Assert.Equal(seq + 1, page.PageSeq());
-        Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), page.GetProperty("serverTimeMs").GetInt64());
+        var complete = Assert.Single(page.Events);
+        Assert.Equal(("complete", seq + 1), (complete.Type, complete.Seq));
+        Assert.True(complete.Session!.IsCompleted);
+        Assert.Equal(seq + 1, page.Seq);
+        Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), page.ServerTimeMs);
     }
 
     [Theory]
@@ -112,19 +114,19 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
             await client.CreateGroupIdAsync($"g{i}");
         }
 
-        var pages = new List<JsonElement>();
-        for (var since = start; pages.Count == 0 || pages[^1].HasMore(); since = pages[^1].Events()[^1].Seq())
+        var pages = new List<ChangePage>();
+        for (var since = start; pages.Count == 0 || pages[^1].HasMore; since = pages[^1].Events[^1].Seq)
         {
             pages.Add(await client.ReadChangesAsync(since, limit: 2));
         }
 
-        Assert.Equal([2, 2, 1], pages.Select(p => p.Events().Length));
-        Assert.Equal([true, true, false], pages.Select(p => p.HasMore()));
-        Assert.All(pages, p => Assert.Equal(start + 5, p.PageSeq()));
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => start + i), pages.SelectMany(p => p.Events()).Select(e => e.Seq()));
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Events.Count));
+        Assert.Equal([true, true, false], pages.Select(p => p.HasMore));
+        Assert.All(pages, p => Assert.Equal(start + 5, p.Seq));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => start + i), pages.SelectMany(p => p.Events).Select(e => e.Seq));
         Assert.Equal(
             Enumerable.Range(0, 5).Select(i => $"g{i}"),
-            pages.SelectMany(p => p.Events()).Select(e => e.GetProperty("group").Str("name")));
+            pages.SelectMany(p => p.Events).Select(e => e.Group!.Name));
     }
 
     [Theory]
@@ -141,9 +143,9 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var most = await client.ReadChangesAsync(0, limit: 1_000);
         var rest = await client.ReadChangesAsync(1_000, limit: 1_000);
 
-        Assert.Equal((500, 500L, true), (byDefault.Events().Length, byDefault.Events()[^1].Seq(), byDefault.HasMore()));
-        Assert.Equal((1_000, true), (most.Events().Length, most.HasMore()));
-        Assert.Equal((200, 1_200L, false), (rest.Events().Length, rest.Events()[^1].Seq(), rest.HasMore()));
+        Assert.Equal((500, 500L, true), (byDefault.Events.Count, byDefault.Events[^1].Seq, byDefault.HasMore));
+        Assert.Equal((1_000, true), (most.Events.Count, most.HasMore));
+        Assert.Equal((200, 1_200L, false), (rest.Events.Count, rest.Events[^1].Seq, rest.HasMore));
     }
 
     [Theory]
@@ -159,12 +161,12 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var first = await client.ReadChangesAsync(0);
         var second = await client.ReadChangesAsync(4, limit: 1);
 
-        Assert.Equal([1L, 2L, 3L, 4L], first.Events().Select(e => e.Seq()));
-        Assert.Equal((true, 6L), (first.HasMore(), first.PageSeq()));
-        Assert.Equal([5L], second.Events().Select(e => e.Seq()));
-        Assert.True(second.HasMore());
+        Assert.Equal([1L, 2L, 3L, 4L], first.Events.Select(e => e.Seq));
+        Assert.Equal((true, 6L), (first.HasMore, first.Seq));
+        Assert.Equal([5L], second.Events.Select(e => e.Seq));
+        Assert.True(second.HasMore);
         await app.SetHistoryAsync(uid, 2, [1, 2], padding: 2_000_000);
-        Assert.Equal([1L], (await client.ReadChangesAsync(0)).Events().Select(e => e.Seq()));
+        Assert.Equal([1L], (await client.ReadChangesAsync(0)).Events.Select(e => e.Seq));
     }
 
     [Theory]
@@ -179,7 +181,7 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var current = await client.ReadChangesAsync(seq);
         var ahead = await client.GetChangesAsync(seq + 1).ExpectProblemAsync(HttpStatusCode.Gone);
 
-        Assert.Equal((0, seq, false), (current.Events().Length, current.PageSeq(), current.HasMore()));
+        Assert.Equal((0, seq, false), (current.Events.Count, current.Seq, current.HasMore));
         Assert.Equal(seq, ahead.PageSeq());
         Assert.Contains("GET /sessions", ahead.Str("detail"), StringComparison.Ordinal);
     }
@@ -196,12 +198,12 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await app.SetHistoryAsync(uid, 5, []);
 
         var gone = await client.GetChangesAsync(3).ExpectProblemAsync(HttpStatusCode.Gone);
-        Assert.Empty((await client.ReadChangesAsync(5)).Events());
+        Assert.Empty((await client.ReadChangesAsync(5)).Events);
         await client.CreateGroupIdAsync();
         var after = await client.ReadChangesAsync(5);
 
-        Assert.Equal(5, gone.PageSeq());
-        Assert.Equal(("addGroup", 6L), (Assert.Single(after.Events()).Type(), after.PageSeq()));
+        Assert.Equal(5, gone.Seq());
+        Assert.Equal(("addGroup", 6L), (Assert.Single(after.Events).Type, after.Seq));
         await client.GetChangesAsync(4).ExpectProblemAsync(HttpStatusCode.Gone);
     }
 
@@ -219,8 +221,8 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         await client.GetChangesAsync(2, limit: 1).ExpectProblemAsync(HttpStatusCode.Gone);
         await client.GetChangesAsync(5).ExpectProblemAsync(HttpStatusCode.Gone);
 
-        Assert.Equal([2L], (await client.ReadChangesAsync(1, limit: 1)).Events().Select(e => e.Seq()));
-        Assert.Equal([4L, 5L], (await client.ReadChangesAsync(3, limit: 2)).Events().Select(e => e.Seq()));
+        Assert.Equal([2L], (await client.ReadChangesAsync(1, limit: 1)).Events.Select(e => e.Seq));
+        Assert.Equal([4L, 5L], (await client.ReadChangesAsync(3, limit: 2)).Events.Select(e => e.Seq));
     }
 
     [Theory]
@@ -265,12 +267,13 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         using var bob = app.ClientFor(FocusSyncApp.NewUserId());
         var alicesGroup = await alice.CreateGroupIdAsync("alice's");
         var bobsGroup = await bob.CreateGroupIdAsync("bob's");
-        await alice.CreateSessionIdAsync(new { title = "alice's", initialDuration = 60, dailyGoalMinutes = 1, groupId = alicesGroup });
-        await bob.CreateSessionIdAsync(new { title = "bob's", initialDuration = 60, dailyGoalMinutes = 1, groupId = bobsGroup });
+        await alice.CreateSessionIdAsync(new NewSession("alice's", 60, 1, alicesGroup));
+        await bob.CreateSessionIdAsync(new NewSession("bob's", 60, 1, bobsGroup));
         await alice.CreateGroupIdAsync("alice's too");
 
-        var bobs = await bob.ReadChangesAsync(0);
-        var alices = await alice.ReadChangesAsync(0);
+        // The other user's names must appear nowhere in the bytes of the feed.
+        var bobs = await bob.GetChangesAsync(0).ExpectAsync(HttpStatusCode.OK);
+        var alices = await alice.GetChangesAsync(0).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal([1L, 2L], bobs.Events().Select(e => e.Seq()));
         Assert.All(bobs.Events(), e => Assert.DoesNotContain("alice", e.GetRawText(), StringComparison.Ordinal));
@@ -295,9 +298,9 @@ public sealed class ChangeFeedTests(Apps apps) : IClassFixture<Apps>
         var id = await onFirst.CreateSessionIdAsync();
         await onFirst.StartAsync(id);
         var sent = await hub.NextAsync(2);
-        var readOnSecond = await onSecond.ReadChangesAsync(start);
+        var readOnSecond = await onSecond.GetChangesAsync(start).ExpectAsync(HttpStatusCode.OK);
         await onSecond.PauseAsync(id);
-        var readOnFirst = await onFirst.ReadChangesAsync(start + 2);
+        var readOnFirst = await onFirst.GetChangesAsync(start + 2).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(sent.Select(e => e.GetRawText()), readOnSecond.Events().Select(e => e.GetRawText()));
         Assert.Equal(("pause", start + 3), (Assert.Single(readOnFirst.Events()).Type(), readOnFirst.PageSeq()));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Groups;
@@ -46,15 +47,15 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var groupId = await client.CreateGroupIdAsync();
-        var kept = await client.CreateSessionIdAsync(new { title = "kept", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
-        var gone = await client.CreateSessionIdAsync(new { title = "gone", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
+        var kept = await client.CreateSessionIdAsync(new NewSession("kept", 60, 1, groupId));
+        var gone = await client.CreateSessionIdAsync(new NewSession("gone", 60, 1, groupId));
         await client.DeleteAsync($"/sessions/{gone}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         await client.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
 
         var session = await client.GetSessionAsync(kept);
-        Assert.True(session.IsNull("groupId"));
-        Assert.Equal("kept", session.Str("title"));
+        Assert.Null(session.GroupId);
+        Assert.Equal("kept", session.Title);
         await client.PostAsJsonAsync("/sessions", new { title = "late", groupId, initialDuration = 60, dailyGoalMinutes = 1 }, cancellationToken: TestContext.Current.CancellationToken).ExpectInvalidAsync("groupId");
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 
@@ -74,8 +75,8 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
             await anonymous.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         }
 
-        Assert.Equal(before.GetRawText(), (await owner.GetSessionAsync(id)).GetRawText());
-        Assert.Single((await owner.ListAsync()).Sessions());
+        Assert.Equal(before, (await owner.GetSessionAsync(id)));
+        Assert.Single((await owner.ListAsync()).Sessions);
     }
 
     [Theory]
@@ -101,7 +102,7 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         }
 
         using var me = app.ClientFor(uid);
-        Assert.Empty((await me.ListAsync()).Sessions());
+        Assert.Empty((await me.ListAsync()).Sessions);
     }
 
     [Theory]
@@ -112,9 +113,9 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         using var owner = app.ClientFor(FocusSyncApp.NewUserId());
         using var intruder = app.ClientFor(FocusSyncApp.NewUserId());
         var groupId = await owner.CreateGroupIdAsync("Owner's");
-        var running = await owner.CreateSessionIdAsync(new { title = "running", groupId, initialDuration = 3600, dailyGoalMinutes = 60 });
+        var running = await owner.CreateSessionIdAsync(new NewSession("running", 3600, 60, groupId));
         await owner.ActAsync(running, "start");
-        var paused = await owner.CreateSessionIdAsync(new { title = "paused", initialDuration = 600, dailyGoalMinutes = 10 });
+        var paused = await owner.CreateSessionIdAsync(new NewSession("paused", 600, 10));
         await intruder.CreateSessionAsync();
         var ownerBefore = await owner.ListAsync();
         var groupsBefore = await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
@@ -136,10 +137,10 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         await intruder.PatchJsonAsync($"/groups/{groupId}", new { name = "mine now" }).ExpectProblemAsync(HttpStatusCode.NotFound);
         await intruder.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
         await intruder.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Single((await intruder.ListAsync()).Sessions());
+        Assert.Single((await intruder.ListAsync()).Sessions);
         Assert.Empty((await intruder.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("groups").EnumerateArray());
 
-        Assert.Equal(ownerBefore.GetRawText(), (await owner.ListAsync()).GetRawText());
+        Assert.Equal(ownerBefore.ToJson(), (await owner.ListAsync()).ToJson());
         Assert.Equal(groupsBefore.GetRawText(), (await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetRawText());
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FocusSync.Api.Http;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Http;
@@ -54,7 +55,7 @@ public sealed class RequestBodyTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var groupId = await client.CreateGroupIdAsync();
-        var id = await client.CreateSessionIdAsync(new { title = "t", groupId, initialDuration = 60, dailyGoalMinutes = 1 });
+        var id = await client.CreateSessionIdAsync(new NewSession("t", 60, 1, groupId));
 
         var renamed = await client.PatchJsonAsync($"/sessions/{id}", new { title = "renamed" }).ExpectAsync(HttpStatusCode.OK);
         var ungrouped = await client.SendJsonAsync(HttpMethod.Patch, $"/sessions/{id}", """{"groupId":null}""").ExpectAsync(HttpStatusCode.OK);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -5,6 +6,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FocusSync.Api.Data;
+using FocusSync.Client;
+using Group = FocusSync.Client.Group;
+using Session = FocusSync.Client.Session;
+using User = FocusSync.Client.User;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -13,23 +18,37 @@ using NodaTime.Text;
 namespace FocusSync.Tests.Infrastructure;
 
 /// <summary>
-/// One signed-in user of an app: typed calls for the endpoints the tests drive, each asserting the status the API
-/// answers on success and returning the parsed body; being an <see cref="HttpClient"/>, it also sends raw requests
-/// for tests of the wire format.
+/// One signed-in user of an app. <see cref="Api"/> is the client library on the user's sign-in and the app's
+/// transport, and the typed helpers below are shorthands over it with the tests' usual values; being an
+/// <see cref="HttpClient"/>, it also sends raw requests for tests of the wire format.
 /// </summary>
-public sealed class UserClient(FocusSyncApp app, string uid, HttpMessageHandler handler) : HttpClient(handler)
+public sealed class UserClient : HttpClient
 {
     private static readonly LocalDateTimePattern _localPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
 
-    public static readonly object Countdown = new { title = "Write", initialDuration = 1500, dailyGoalMinutes = 60 };
+    public static readonly NewSession Countdown = NewSession.Countdown("Write", TimeSpan.FromSeconds(1500), 60);
 
-    public string Uid => uid;
+    private readonly FocusSyncApp _app;
+
+    public UserClient(FocusSyncApp app, string uid, HttpMessageHandler handler, AccessTokenProvider tokens)
+        : base(handler)
+    {
+        BaseAddress = app.Address;
+        _app = app;
+        Uid = uid;
+        Api = new FocusSyncClient(this, tokens);
+    }
+
+    public string Uid { get; }
+
+    /// <summary>The client library on this user's sign-in and this client's transport.</summary>
+    public FocusSyncClient Api { get; }
 
     /// <summary>The user's time zone as last set through <see cref="ChangeSettingsAsync"/>; UTC until then.</summary>
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
 
     /// <summary>A new user of <paramref name="app"/>, signed in (<c>POST /me/login</c>) with these settings, if any.</summary>
-    public static async Task<UserClient> SignInAsync(FocusSyncApp app, object? settings = null)
+    public static async Task<UserClient> SignInAsync(FocusSyncApp app, SettingsChanges? settings = null)
     {
         var user = app.ClientFor(FocusSyncApp.NewUserId());
         await user.LoginAsync();
@@ -41,112 +60,107 @@ public sealed class UserClient(FocusSyncApp app, string uid, HttpMessageHandler 
         return user;
     }
 
-    public Task<JsonElement> CreateSessionAsync(object? body = null) => CallAsync(HttpMethod.Post, "/sessions", HttpStatusCode.Created, body ?? Countdown);
+    public Task<Session> CreateSessionAsync(NewSession? session = null) => Api.CreateSessionAsync(session ?? Countdown);
 
-    public Task<JsonElement> CreateSessionAsync(string title, int duration = 1500, int goal = 60, long? groupId = null) =>
-        CreateSessionAsync(new { title, initialDuration = duration, dailyGoalMinutes = goal, groupId });
+    public Task<Session> CreateSessionAsync(string title, int duration = 1500, int goal = 60, long? groupId = null) =>
+        CreateSessionAsync(new NewSession(title, duration, goal, groupId));
 
-    public async Task<long> CreateSessionIdAsync(object? body = null) => (await CreateSessionAsync(body)).Id();
+    public async Task<long> CreateSessionIdAsync(NewSession? session = null) => (await CreateSessionAsync(session)).Id;
 
     /// <summary>A session with a goal, or without one (<c>noGoal</c>) when <paramref name="goalMinutes"/> is null.</summary>
     public Task<long> CreateSessionIdAsync(string title, int? goalMinutes, long? groupId = null, int initialDuration = 7200) =>
-        CreateSessionIdAsync(goalMinutes is { } goal
-            ? new { title, groupId, initialDuration, dailyGoalMinutes = goal }
-            : new { title, groupId, noGoal = true });
+        CreateSessionIdAsync(goalMinutes is { } goal ? new NewSession(title, initialDuration, goal, groupId) : NewSession.Stopwatch(title, groupId));
 
-    public Task<JsonElement> GetSessionAsync(long id) => CallAsync(HttpMethod.Get, $"/sessions/{id}", HttpStatusCode.OK);
+    public Task<Session> GetSessionAsync(long id) => Api.GetSessionAsync(id);
 
-    public Task<JsonElement> ListAsync() => CallAsync(HttpMethod.Get, "/sessions", HttpStatusCode.OK);
+    public Task<SessionList> ListAsync() => Api.GetSessionsAsync();
 
     /// <summary>The user's change sequence number, as the session list reports it.</summary>
-    public async Task<long> SeqAsync() => (await ListAsync()).GetProperty("seq").GetInt64();
+    public async Task<long> SeqAsync() => (await ListAsync()).Seq;
 
-    public Task<JsonElement> EditSessionAsync(long id, object body) => CallAsync(HttpMethod.Patch, $"/sessions/{id}", HttpStatusCode.OK, body);
+    public Task<Session> EditSessionAsync(long id, SessionChanges changes) => Api.EditSessionAsync(id, changes);
 
-    public Task DeleteSessionAsync(long id) => CallAsync(HttpMethod.Delete, $"/sessions/{id}", HttpStatusCode.NoContent);
+    public Task DeleteSessionAsync(long id) => Api.DeleteSessionAsync(id);
 
-    public Task<JsonElement> ActAsync(long id, string action) => CallAsync(HttpMethod.Post, $"/sessions/{id}/actions/{action}", HttpStatusCode.OK);
-
-    public Task<JsonElement> StartAsync(long id) => ActAsync(id, "start");
-
-    public Task<JsonElement> PauseAsync(long id) => ActAsync(id, "pause");
-
-    public Task<JsonElement> ResetAllAsync() => CallAsync(HttpMethod.Post, "/sessions/actions/reset-all", HttpStatusCode.OK);
-
-    public Task<JsonElement> CreateGroupAsync(string name) => CallAsync(HttpMethod.Post, "/groups", HttpStatusCode.Created, new { name });
-
-    public async Task<long> CreateGroupIdAsync(string name = "Work") => (await CreateGroupAsync(name)).Id();
-
-    public Task<JsonElement> EditGroupAsync(long id, string name) => CallAsync(HttpMethod.Patch, $"/groups/{id}", HttpStatusCode.OK, new { name });
-
-    public Task DeleteGroupAsync(long id) => CallAsync(HttpMethod.Delete, $"/groups/{id}", HttpStatusCode.NoContent);
-
-    public Task<JsonElement> LoginAsync() => CallAsync(HttpMethod.Post, "/me/login", HttpStatusCode.OK);
-
-    public Task<JsonElement> MeAsync() => CallAsync(HttpMethod.Get, "/me", HttpStatusCode.OK);
-
-    public async Task<JsonElement> ChangeSettingsAsync(object body)
+    /// <summary>The action named as in its path (<c>start</c>, <c>pause</c>, <c>reset</c>).</summary>
+    public Task<Session> ActAsync(long id, string action, ActionTiming? timing = null) => action switch
     {
-        var user = await CallAsync(HttpMethod.Patch, "/me", HttpStatusCode.OK, body);
-        Zone = DateTimeZoneProviders.Tzdb[user.Str("timeZone")];
+        "start" => Api.StartAsync(id, timing),
+        "pause" => Api.PauseAsync(id, timing),
+        "reset" => Api.ResetAsync(id, timing),
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "No such action."),
+    };
+
+    public Task<Session> StartAsync(long id) => Api.StartAsync(id);
+
+    public Task<Session> PauseAsync(long id) => Api.PauseAsync(id);
+
+    public Task<SessionList> ResetAllAsync() => Api.ResetAllAsync();
+
+    public Task<Group> CreateGroupAsync(string name) => Api.CreateGroupAsync(name);
+
+    public async Task<long> CreateGroupIdAsync(string name = "Work") => (await CreateGroupAsync(name)).Id;
+
+    public Task<Group> EditGroupAsync(long id, string name) => Api.EditGroupAsync(id, name);
+
+    public Task DeleteGroupAsync(long id) => Api.DeleteGroupAsync(id);
+
+    public Task<User> LoginAsync() => Api.LoginAsync();
+
+    public Task<User> MeAsync() => Api.GetMeAsync();
+
+    public async Task<User> ChangeSettingsAsync(SettingsChanges changes)
+    {
+        var user = await Api.UpdateSettingsAsync(changes);
+        Zone = DateTimeZoneProviders.Tzdb[user.TimeZone];
         return user;
     }
 
     /// <summary>A page of the user's change feed: the events after <paramref name="since"/>.</summary>
-    public Task<JsonElement> ReadChangesAsync(long since, int? limit = null) => CallAsync(HttpMethod.Get, ChangesPath(since, limit), HttpStatusCode.OK);
+    public Task<ChangePage> ReadChangesAsync(long since, int? limit = null) => Api.GetChangesAsync(since, limit);
 
     /// <summary>The feed's address for <c>since</c> and, when given, <c>limit</c>, for raw reads of its other answers.</summary>
     public static string ChangesPath(long since, int? limit = null) => $"/changes?since={since}" + (limit is null ? "" : $"&limit={limit}");
 
-    public async Task<Report> ReportAsync(string query) => new(await CallAsync(HttpMethod.Get, "/analytics?" + query, HttpStatusCode.OK));
+    /// <summary>An analytics report; <paramref name="from"/> and <paramref name="to"/> are user-days ("2026-06-10").</summary>
+    public async Task<Report> ReportAsync(AnalyticsPeriod period = AnalyticsPeriod.Daily, string? from = null, string? to = null, long? groupId = null) =>
+        new(await Api.GetAnalyticsAsync(period, Day(from), Day(to), groupId));
 
     /// <summary>Moves the app's clock to a local time in the user's zone ("2026-06-10T23:40").</summary>
     public void At(string local) =>
-        app.Clock.SetUtcNow(_localPattern.Parse(local).Value.InZoneLeniently(Zone).ToDateTimeOffset());
+        _app.Clock.SetUtcNow(_localPattern.Parse(local).Value.InZoneLeniently(Zone).ToDateTimeOffset());
 
     /// <summary>Runs a session from local time <paramref name="from"/> for <paramref name="minutes"/>.</summary>
     public async Task RunAsync(long id, string from, double minutes)
     {
         At(from);
         await StartAsync(id);
-        app.Clock.Advance(TimeSpan.FromMinutes(minutes));
+        _app.Clock.Advance(TimeSpan.FromMinutes(minutes));
         await PauseAsync(id);
     }
 
-    private async Task<JsonElement> CallAsync(HttpMethod method, string path, HttpStatusCode expected, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static DateOnly? Day(string? day) => day is null ? null : DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 /// <summary>An analytics report with lookups by bucket and session.</summary>
-public sealed record Report(JsonElement Json)
+public sealed record Report(AnalyticsReport Analytics)
 {
-    public IReadOnlyList<JsonElement> Buckets => [.. Json.GetProperty("buckets").EnumerateArray()];
+    public IReadOnlyList<AnalyticsBucket> Buckets => Analytics.Buckets;
 
-    public IReadOnlyList<string> Starts => [.. Buckets.Select(b => b.GetProperty("start").GetString()!)];
+    public IReadOnlyList<string> Starts => [.. Buckets.Select(b => b.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))];
 
-    public JsonElement Bucket(string start) =>
-        Buckets.Single(b => b.GetProperty("start").GetString() == start);
+    public AnalyticsBucket Bucket(string start) =>
+        Buckets.Single(b => b.Start == DateOnly.ParseExact(start, "yyyy-MM-dd", CultureInfo.InvariantCulture));
 
     /// <summary>The item of a session in a bucket, or null when the bucket lists no item for it.</summary>
-    public static JsonElement? Item(JsonElement bucket, long sessionId) =>
-        bucket.GetProperty("items").EnumerateArray()
-            .Select(i => (JsonElement?)i)
-            .SingleOrDefault(i => i!.Value.GetProperty("sessionId").GetInt64() == sessionId);
+    public static AnalyticsItem? Item(AnalyticsBucket bucket, long sessionId) => bucket.Items.SingleOrDefault(i => i.SessionId == sessionId);
 
-    public JsonElement Item(string start, long sessionId) =>
+    public AnalyticsItem Item(string start, long sessionId) =>
         Item(Bucket(start), sessionId) ?? throw new Xunit.Sdk.XunitException($"No item for session {sessionId} in bucket {start}.");
 
-    public double Seconds(string start, long sessionId) => Item(start, sessionId).GetProperty("seconds").GetDouble();
+    public double Seconds(string start, long sessionId) => Item(start, sessionId).Seconds;
 
-    public JsonElement SummaryOf(long sessionId) =>
-        Json.GetProperty("summary").GetProperty("sessions").EnumerateArray()
-            .Single(s => s.GetProperty("sessionId").GetInt64() == sessionId);
+    public AnalyticsSessionSummary SummaryOf(long sessionId) => Analytics.Summary.Sessions.Single(s => s.SessionId == sessionId);
 }
 
 /// <summary>Checks of raw answers, reading their JSON, raw sends, and reads of the database behind an app.</summary>
@@ -225,6 +239,9 @@ public static class ApiClient
     /// <summary>A change's answer as a read of the session shows it: without the instant the change applied at.</summary>
     public static string AsRead(this JsonElement session) =>
         Regex.Replace(session.GetRawText(), ",\"appliedAtMs\":[0-9]+", "", RegexOptions.None, TimeSpan.FromSeconds(1));
+
+    /// <summary>A typed answer as JSON, to compare whole answers: records compare the lists they hold by reference.</summary>
+    public static string ToJson(this object answer) => JsonSerializer.Serialize(answer);
 
     public static long Id(this JsonElement json) => json.GetProperty("id").GetInt64();
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
+using FocusSync.Client;
 using FocusSync.Tests.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -184,23 +184,17 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// An HTTP client signed in as <paramref name="uid"/>: in Firebase mode with a fresh token for every request,
-    /// in development mode with a token from <c>POST /dev/token</c>.
+    /// A client signed in as <paramref name="uid"/>: in Firebase mode with a fresh token for every request, in
+    /// development mode with a token from <c>POST /dev/token</c>.
     /// </summary>
-    public UserClient ClientFor(string uid)
-    {
-        DelegatingHandler signedIn = _options.SignIn == SignIn.Development ? new DevToken(this, uid) : new FreshToken(this, uid);
-        signedIn.InnerHandler = RealSockets ? new SocketsHttpHandler() : Server.CreateHandler();
-        return new UserClient(this, uid, signedIn) { BaseAddress = Address };
-    }
+    public UserClient ClientFor(string uid) =>
+        ClientFor(uid, _options.SignIn == SignIn.Development ? new DevToken(this, uid).GetAsync : _ => ValueTask.FromResult(Tokens.Mint(uid)));
 
     /// <summary>A client of <paramref name="uid"/> sending <paramref name="token"/>, from a sign-in the test did itself.</summary>
-    public UserClient ClientFor(string uid, string token)
-    {
-        var client = new UserClient(this, uid, RealSockets ? new SocketsHttpHandler() : Server.CreateHandler()) { BaseAddress = Address };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public UserClient ClientFor(string uid, string token) => ClientFor(uid, _ => ValueTask.FromResult(token));
+
+    private UserClient ClientFor(string uid, AccessTokenProvider tokens) =>
+        new(this, uid, new SignedIn(tokens) { InnerHandler = RealSockets ? new SocketsHttpHandler() : Server.CreateHandler() }, tokens);
 
     /// <summary>A client without a token, on the app's own transport.</summary>
     public HttpClient AnonymousClient() => RealSockets ? new HttpClient { BaseAddress = Address } : CreateClient();
@@ -243,21 +237,22 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed class FreshToken(FocusSyncApp app, string uid) : DelegatingHandler
+    /// <summary>Signs a request the test did not sign itself.</summary>
+    private sealed class SignedIn(AccessTokenProvider tokens) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            request.Headers.Authorization ??= new AuthenticationHeaderValue("Bearer", app.Tokens.Mint(uid));
-            return base.SendAsync(request, cancellationToken);
+            request.Headers.Authorization ??= new AuthenticationHeaderValue("Bearer", await tokens(cancellationToken));
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 
-    /// <summary>Signs in through <c>POST /dev/token</c> on the first request and keeps the token.</summary>
-    private sealed class DevToken(FocusSyncApp app, string uid) : DelegatingHandler
+    /// <summary>Signs in through <c>POST /dev/token</c> when first asked and keeps the token.</summary>
+    private sealed class DevToken(FocusSyncApp app, string uid)
     {
         private string? _token;
 
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
         {
             if (_token is null)
             {
@@ -265,8 +260,7 @@ public sealed class FocusSyncApp : WebApplicationFactory<Program>
                 _token = await HostDefaults.DevTokenAsync(anonymous, uid);
             }
 
-            request.Headers.Authorization ??= new AuthenticationHeaderValue("Bearer", _token);
-            return await base.SendAsync(request, cancellationToken);
+            return _token;
         }
     }
 }
@@ -286,14 +280,8 @@ public static class HostDefaults
     };
 
     /// <summary>A development token for <paramref name="uid"/> (named after it) from <c>POST /dev/token</c>.</summary>
-    public static async Task<string> DevTokenAsync(HttpClient anonymous, string uid)
-    {
-        using var response = await anonymous.PostAsJsonAsync("/dev/token", new { uid, name = uid });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<DevTokenBody>())!.Token;
-    }
-
-    private sealed record DevTokenBody(string Token, long ExpiresAtMs);
+    public static async Task<string> DevTokenAsync(HttpClient anonymous, string uid) =>
+        (await FocusSyncClient.IssueDevelopmentTokenAsync(anonymous, uid)).Token;
 }
 
 /// <summary>A class fixture holding one app per database, started on first use.</summary>

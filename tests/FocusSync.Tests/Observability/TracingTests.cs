@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using FocusSync.Tests.Realtime;
 using Microsoft.AspNetCore.Http.Connections;
@@ -78,7 +79,7 @@ public sealed class TracingTests
         var telemetry = new Telemetry();
         await using var app = await telemetry.StartAsync(db);
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
-        var id = await user.CreateSessionIdAsync(new { title = "Short", initialDuration = 60, dailyGoalMinutes = 10 });
+        var id = await user.CreateSessionIdAsync(new NewSession("Short", 60, 10));
         await user.StartAsync(id);
         await using var hub = await app.ConnectHubAsync(user.Uid, tokenLifetime: HubClients.LongLivedTokens);
 
@@ -108,7 +109,7 @@ public sealed class TracingTests
         await using var viaQuery = app.HubClientFor(() => null, HttpTransportType.LongPolling, "?access_token=" + token);
         await viaQuery.Connection.StartAsync(TestContext.Current.CancellationToken);
         await user.StartAsync(id);
-        await user.EditSessionAsync(id, new { title = Title + " (2)" });
+        await user.EditSessionAsync(id, new SessionChanges(Title: Title + " (2)"));
         await user.PostAsJsonAsync("/sync", new
         {
             operations = new object[] { new { idempotencyKey = "k1", kind = "pause", sessionId = id } },

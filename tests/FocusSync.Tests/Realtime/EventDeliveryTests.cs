@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;
@@ -13,7 +14,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         using var alice = app.ClientFor(FocusSyncApp.NewUserId());
         using var bob = app.ClientFor(FocusSyncApp.NewUserId());
         // Bob's day must not end while the test moves the clock to Alice's day end.
-        await bob.ChangeSettingsAsync(new { timeZone = "Etc/GMT+12", resetTime = "23:59" });
+        await bob.ChangeSettingsAsync(new SettingsChanges(TimeZone: "Etc/GMT+12", ResetTime: "23:59"));
         var seq = await alice.SeqAsync();
         var bobSeq = await bob.SeqAsync();
         var alices = await ConnectAsync(app, alice.Uid, 3, HubClients.LongLivedTokens);
@@ -35,14 +36,14 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         }
 
         var group = await alice.CreateGroupAsync("Deep work");
-        var groupId = group.GetProperty("id").GetInt64();
+        var groupId = group.Id;
         Assert.Equal(groupId, (await Expect("addGroup"))[0].GetProperty("group").GetProperty("id").GetInt64());
         await alice.EditGroupAsync(groupId, "Deeper work");
         Assert.Equal("Deeper work", (await Expect("editGroup"))[0].GetProperty("group").GetProperty("name").GetString());
 
-        var first = (await alice.CreateSessionAsync("Write", duration: 60, groupId: groupId)).GetProperty("id").GetInt64();
+        var first = (await alice.CreateSessionAsync("Write", duration: 60, groupId: groupId)).Id;
         await Expect("addSession");
-        var second = (await alice.CreateSessionAsync("Read")).GetProperty("id").GetInt64();
+        var second = (await alice.CreateSessionAsync("Read")).Id;
         await Expect("addSession");
 
         await alice.ActAsync(first, "start");
@@ -57,7 +58,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         app.Clock.Advance(TimeSpan.FromSeconds(5));
         await alice.ActAsync(second, "pause");
         await Expect("pause");
-        await alice.EditSessionAsync(second, new { title = "Read slowly" });
+        await alice.EditSessionAsync(second, new SessionChanges(Title: "Read slowly"));
         await Expect("editSession");
         await alice.ActAsync(second, "reset");
         await Expect("resetSession");
@@ -66,7 +67,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         app.Clock.Advance(TimeSpan.FromSeconds(10));
         await alice.ResetAllAsync();
         Assert.Equal(2, (await Expect("resetAll"))[0].GetProperty("sessions").GetArrayLength());
-        await alice.ChangeSettingsAsync(new { timeZone = "Europe/Berlin" });
+        await alice.ChangeSettingsAsync(new SettingsChanges(TimeZone: "Europe/Berlin"));
         Assert.Equal("Europe/Berlin", (await Expect("autoResetTimeChange"))[0].GetProperty("user").GetProperty("timeZone").GetString());
 
         // complete and autoReset come from the due-work job: only the clock moves.
@@ -74,7 +75,7 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await Expect("start");
         await Advance(app, TimeSpan.FromSeconds(60), alices[0]);
         await Expect("complete");
-        var dayEnd = (await alice.MeAsync()).GetProperty("currentDayEndsAtMs").GetInt64();
+        var dayEnd = (await alice.MeAsync()).CurrentDayEndsAtMs;
         await Advance(app, TimeSpan.FromMilliseconds(dayEnd - app.Clock.GetUtcNow().ToUnixTimeMilliseconds()), alices[0]);
         await Expect("autoReset");
 
@@ -86,10 +87,10 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
 
         // The ungrouped session's new version arrives with the event, so a client's next If-Match holds.
         var ungrouped = Assert.Single(deleted.GetProperty("sessions").EnumerateArray());
-        var stored = (await alice.ListAsync()).GetProperty("sessions").EnumerateArray().Single(s => s.GetProperty("id").GetInt64() == first);
+        var stored = (await alice.ListAsync()).Sessions.Single(s => s.Id == first);
         Assert.Equal(first, ungrouped.GetProperty("id").GetInt64());
         Assert.Equal(JsonValueKind.Null, ungrouped.GetProperty("groupId").ValueKind);
-        Assert.Equal(stored.GetProperty("version").GetInt64(), ungrouped.GetProperty("version").GetInt64());
+        Assert.Equal(stored.Version, ungrouped.GetProperty("version").GetInt32());
 
         // Sends to one connection keep their order, so a stray event would arrive before these markers.
         await alice.CreateGroupAsync("marker");
@@ -111,8 +112,8 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
         await using var hub = await app.ConnectHubAsync(user.Uid);
-        var id = (await user.CreateSessionAsync("Focus", duration: 90)).GetProperty("id").GetInt64();
-        var target = (await user.ActAsync(id, "start")).GetProperty("targetTimeMs").GetInt64();
+        var id = (await user.CreateSessionAsync("Focus", duration: 90)).Id;
+        var target = (await user.ActAsync(id, "start")).TargetTimeMs!.Value;
         await hub.NextAsync(2);
 
         app.Clock.Advance(TimeSpan.FromMilliseconds(target - app.Clock.GetUtcNow().ToUnixTimeMilliseconds()));

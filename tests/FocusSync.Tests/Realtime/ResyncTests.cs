@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Realtime;
@@ -41,14 +43,15 @@ public sealed class ResyncTests
             }
         }
 
-        var server = await user.ListAsync();
+        // The mirror holds sessions as the events carry them, so the server's list is compared as the wire carries it too.
+        var server = await RawListAsync(user);
         var endSeq = server.GetProperty("seq").GetInt64();
         while (mirror.Seq < endSeq)
         {
             await mirror.ApplyAsync(await reconnecting.NextAsync());
         }
 
-        var expected = Normalize(server.GetProperty("sessions").EnumerateArray(), app);
+        var expected = Normalize(server.Sessions(), app);
         var rebuilt = Normalize(mirror.Sessions, app);
         Assert.True(expected.SequenceEqual(rebuilt), $"server:\n{string.Join("\n", expected)}\nrebuilt:\n{string.Join("\n", rebuilt)}");
         var seqs = new List<long>();
@@ -69,7 +72,7 @@ public sealed class ResyncTests
         switch (pick)
         {
             case 0 when live.Count < 8:
-                live.Add((await user.CreateSessionAsync($"Task {random.Next(1000)}", random.Next(20, 400), 30)).GetProperty("id").GetInt64());
+                live.Add((await user.CreateSessionAsync($"Task {random.Next(1000)}", random.Next(20, 400), 30)).Id);
                 break;
             case 1 or 2:
                 await user.ActAsync(id, "start");
@@ -81,7 +84,7 @@ public sealed class ResyncTests
                 await user.ActAsync(id, "reset");
                 break;
             case 5:
-                await user.EditSessionAsync(id, random.Next(2) == 0 ? new { title = $"Renamed {random.Next(1000)}" } : new { initialDuration = random.Next(20, 400) });
+                await user.EditSessionAsync(id, random.Next(2) == 0 ? new SessionChanges(Title: $"Renamed {random.Next(1000)}") : new SessionChanges(InitialDuration: random.Next(20, 400)));
                 break;
             case 6 when live.Count > 2:
                 await user.DeleteSessionAsync(id);
@@ -91,7 +94,7 @@ public sealed class ResyncTests
                 await user.ResetAllAsync();
                 break;
             case 8:
-                await user.ChangeSettingsAsync(new { singleRunning = random.Next(2) == 0 });
+                await user.ChangeSettingsAsync(new SettingsChanges(SingleRunning: random.Next(2) == 0));
                 break;
             default:
                 app.Clock.Advance(TimeSpan.FromMilliseconds(random.Next(1, 120_000)));
@@ -100,6 +103,9 @@ public sealed class ResyncTests
     }
 
     /// <summary>Sessions as a client shows them now: a running countdown projected from its event's serverTimeMs.</summary>
+    private static Task<JsonElement> RawListAsync(UserClient user) =>
+        user.GetAsync("/sessions", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+
     private static List<string> Normalize(IEnumerable<JsonElement> sessions, FocusSyncApp app) =>
         [.. sessions.OrderBy(s => s.GetProperty("id").GetInt64()).Select(s => string.Join(", ", s.EnumerateObject()
             .Where(p => p.Name is not ("timeLeft" or "focusSeconds" or "asOfMs"))
@@ -178,9 +184,9 @@ public sealed class ResyncTests
 
         private async Task ResyncAsync()
         {
-            var list = await user.ListAsync();
+            var list = await RawListAsync(user);
             _sessions.Clear();
-            foreach (var session in list.GetProperty("sessions").EnumerateArray())
+            foreach (var session in list.Sessions())
             {
                 Put(session, list.GetProperty("serverTimeMs").GetInt64());
             }

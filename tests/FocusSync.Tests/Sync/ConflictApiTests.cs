@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Sync;
@@ -21,15 +22,16 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         using var laptop = app.ClientFor(uid);
         using var phone = app.ClientFor(uid);
         var id = await laptop.CreateSessionIdAsync();
-        var seen = (await laptop.ActAsync(id, "start")).Version();
+        var seen = (await laptop.ActAsync(id, "start")).Version;
         await laptop.ActAsync(id, "pause");
         await laptop.ActAsync(id, "start");
 
-        var problem = await phone.ActAtAsync(id, "pause", new { baseVersion = seen }).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var refused = await Assert.ThrowsAsync<FocusSyncConflictException>(() => phone.ActAsync(id, "pause", new ActionTiming(BaseVersion: seen)));
 
-        var current = problem.GetProperty("session");
-        Assert.Equal(("RUNNING", seen + 2), (current.Str("state"), current.Version()));
-        Assert.Equal(current.GetRawText(), (await laptop.GetSessionAsync(id)).GetRawText());
+        Assert.Equal(HttpStatusCode.PreconditionFailed, refused.Status);
+        var current = refused.Current!;
+        Assert.Equal(("RUNNING", seen + 2), (current.State, current.Version));
+        Assert.Equal(current, (await laptop.GetSessionAsync(id)));
     }
 
     [Theory]
@@ -39,11 +41,11 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
-        var version = (await client.ActAsync(id, "start")).Version();
+        var version = (await client.ActAsync(id, "start")).Version;
 
-        var paused = await client.ActAtAsync(id, "pause", new { baseVersion = version }).ExpectAsync(HttpStatusCode.OK);
+        var paused = await client.ActAsync(id, "pause", new ActionTiming(BaseVersion: version));
 
-        Assert.Equal(("PAUSED", version + 1), (paused.Str("state"), paused.Version()));
+        Assert.Equal(("PAUSED", version + 1), (paused.State, paused.Version));
     }
 
     [Theory]
@@ -77,7 +79,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
 
         Assert.Equal(2, problem.GetProperty("session").Version());
-        Assert.Equal("RUNNING", (await client.GetSessionAsync(id)).Str("state"));
+        Assert.Equal("RUNNING", (await client.GetSessionAsync(id)).State);
         await client.DeleteAsync($"/sessions/{id}?baseVersion=2", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
     }
 
@@ -113,7 +115,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         var paused = await client.ActAsync(id, "pause");
         var again = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/pause", "{}").ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal((1, 1), (paused.Version(), again.Version()));
+        Assert.Equal((1, 1), (paused.Version, again.Version()));
     }
 
     [Theory]
@@ -171,7 +173,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
         await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", body).ExpectInvalidAsync(field);
         await client.SendJsonAsync(HttpMethod.Patch, $"/sessions/{id}", JsonSerializer.Serialize(edit)).ExpectInvalidAsync(field);
 
-        Assert.Equal(1, (await client.GetSessionAsync(id)).Version());
+        Assert.Equal(1, (await client.GetSessionAsync(id)).Version);
     }
 
     [Theory]
@@ -183,7 +185,7 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.SendJsonAsync(HttpMethod.Post, "/sessions", """{"title":"t","noGoal":true,"at":"now"}""").ExpectInvalidAsync("at");
 
-        Assert.Empty((await client.ListAsync()).Sessions());
+        Assert.Empty((await client.ListAsync()).Sessions);
     }
 
     [Theory]
@@ -204,6 +206,6 @@ public sealed class ConflictApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.DeleteAsync($"/sessions/{id}?{query}", TestContext.Current.CancellationToken).ExpectInvalidAsync(field);
 
-        Assert.Single((await client.ListAsync()).Sessions());
+        Assert.Single((await client.ListAsync()).Sessions);
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -29,7 +31,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
             .ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(first.GetRawText(), retry.GetRawText());
-        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).Str("state"));
+        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).State);
         Assert.Equal(seq, await client.SeqAsync());
     }
 
@@ -86,7 +88,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{a}/actions/start", """{"at":1}""", h => h.Add(Key, "k"))
             .ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
 
-        Assert.Equal("PAUSED", (await client.GetSessionAsync(b)).Str("state"));
+        Assert.Equal("PAUSED", (await client.GetSessionAsync(b)).State);
     }
 
     [Theory]
@@ -97,17 +99,18 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
         var at = app.NowMs();
+        // The library sends no Idempotency-Key with an action: the action alone is sent raw.
         var alone = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", $$"""{"at":{{at}},"baseVersion":1}""",
             h => h.Add(Key, "queued-1")).ExpectAsync(HttpStatusCode.OK);
         await client.ActAsync(id, "pause");
         var seq = await client.SeqAsync();
 
-        var batch = await client.SyncAsync(Op("start", id, at: at, baseVersion: 1, key: "queued-1"));
+        var batch = await client.SyncAsync(Op(OperationKind.Start, id, at: at, baseVersion: 1, key: "queued-1"));
 
-        var result = Assert.Single(batch.Results());
-        Assert.Equal(200, result.Status());
-        Assert.Equal(alone.GetRawText(), result.GetProperty("session").GetRawText());
-        Assert.Equal(seq, batch.GetProperty("seq").GetInt64());
+        var result = Assert.Single(batch.Results);
+        Assert.Equal(200, result.Status);
+        Assert.Equal(alone.Deserialize<Session>(JsonSerializerOptions.Web), result.Session);
+        Assert.Equal(seq, batch.Seq);
     }
 
     [Theory]
@@ -117,13 +120,12 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var at = app.NowMs();
-        var batch = await client.SyncAsync(Op("create", body: new { title = "once", noGoal = true }, at: at, key: "create-1"));
+        var batch = await client.SyncAsync(Op(OperationKind.Create, body: new { title = "once", noGoal = true }, at: at, key: "create-1"));
 
-        var alone = await client.SendJsonAsync(HttpMethod.Post, "/sessions", $$"""{"noGoal":true,"at":{{at}},"title":"once"}""",
-            h => h.Add(Key, "create-1")).ExpectAsync(HttpStatusCode.Created);
+        var alone = await client.Api.CreateSessionAsync(NewSession.Stopwatch("once"), "create-1", at, TestContext.Current.CancellationToken);
 
-        Assert.Equal(batch.Results()[0].GetProperty("session").GetRawText(), alone.GetRawText());
-        Assert.Single((await client.ListAsync()).Sessions());
+        Assert.Equal(batch.Results[0].Session, alone);
+        Assert.Single((await client.ListAsync()).Sessions);
     }
 
     [Theory]
@@ -135,23 +137,23 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(uid);
         var id = await client.CreateSessionIdAsync();
         var now = app.NowMs();
-        object[] operations =
+        SyncOperation[] operations =
         [
-            Op("start", id, at: now),
-            Op("create", body: new { title = "new", initialDuration = 60, dailyGoalMinutes = 1 }, at: now),
-            Op("pause", id, at: now),
-            Op("pause", 999_999, at: now),
-            Op("resetAll", at: now),
-            Op("delete", id, at: now),
+            Op(OperationKind.Start, id, at: now),
+            Op(OperationKind.Create, body: new { title = "new", initialDuration = 60, dailyGoalMinutes = 1 }, at: now),
+            Op(OperationKind.Pause, id, at: now),
+            Op(OperationKind.Pause, 999_999, at: now),
+            Op(OperationKind.ResetAll, at: now),
+            Op(OperationKind.Delete, id, at: now),
         ];
         var first = await client.SyncAsync(operations);
-        var state = (await client.ListAsync()).GetRawText();
+        var state = (await client.ListAsync());
 
         var replay = await client.SyncAsync(operations);
 
-        Assert.Equal(first.GetProperty("results").GetRawText(), replay.GetProperty("results").GetRawText());
-        Assert.Equal(first.GetProperty("seq").GetInt64(), replay.GetProperty("seq").GetInt64());
-        Assert.Equal(state, (await client.ListAsync()).GetRawText());
+        Assert.Equal(first.Results.ToJson(), replay.Results.ToJson());
+        Assert.Equal(first.Seq, replay.Seq);
+        Assert.Equal(state.ToJson(), (await client.ListAsync()).ToJson());
         Assert.Equal(6, await app.IdempotencyRecordsAsync(uid));
     }
 
@@ -179,9 +181,9 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", "{}", h => h.Add(Key, new string('k', 201)))
             .ExpectInvalidAsync(Key);
-        await client.PostAsJsonAsync("/sync", new { operations = new[] { Op("start", id, key: "ключ") } }, cancellationToken: TestContext.Current.CancellationToken)
+        await client.PostSyncAsync(Op(OperationKind.Start, id, key: "ключ"))
             .ExpectInvalidAsync("operations[0].idempotencyKey");
 
-        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).Str("state"));
+        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).State);
     }
 }

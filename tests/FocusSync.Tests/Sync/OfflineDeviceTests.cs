@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -26,17 +27,17 @@ public sealed class OfflineDeviceTests
         using var phone = app.ClientFor(uid);
         var at8 = app.NowMs();
         long At(int minutes) => at8 + minutes * 60_000L;
-        var write = await laptop.CreateSessionIdAsync(new { title = "Write", initialDuration = 3600, dailyGoalMinutes = 60 });
-        var read = await laptop.CreateSessionIdAsync(new { title = "Read", initialDuration = 1800, dailyGoalMinutes = 30 });
-        var email = await laptop.CreateSessionIdAsync(new { title = "Email", noGoal = true });
+        var write = await laptop.CreateSessionIdAsync(new NewSession("Write", 3600, 60));
+        var read = await laptop.CreateSessionIdAsync(new NewSession("Read", 1800, 30));
+        var email = await laptop.CreateSessionIdAsync(NewSession.Stopwatch("Email"));
         await laptop.ActAsync(write, "start");
-        var known = (await phone.ListAsync()).Sessions().ToDictionary(s => s.Id(), s => s.Version());
+        var known = (await phone.ListAsync()).Sessions.ToDictionary(s => s.Id, s => s.Version);
 
         // 08:20 and 08:25, on the phone, offline: queued with the instant and the version the phone knew.
-        object[] queue =
+        SyncOperation[] queue =
         [
-            Op("pause", write, at: At(20), baseVersion: known[write]),
-            Op("start", read, at: At(25), baseVersion: known[read]),
+            Op(OperationKind.Pause, write, at: At(20), baseVersion: known[write]),
+            Op(OperationKind.Start, read, at: At(25), baseVersion: known[read]),
         ];
         app.Clock.Advance(TimeSpan.FromMinutes(40));
         await laptop.ActAsync(email, "start");
@@ -44,13 +45,13 @@ public sealed class OfflineDeviceTests
 
         var batch = await phone.SyncAsync(queue);
 
-        var (stale, started) = (batch.Results()[0], batch.Results()[1]);
-        Assert.Equal((412, "PAUSED", 3, 2400.0), (stale.Status(), stale.GetProperty("problem").GetProperty("session").Str("state"),
-            stale.GetProperty("problem").GetProperty("session").Version(), stale.GetProperty("problem").GetProperty("session").Num("focusSeconds")));
-        Assert.Equal((200, At(40), At(40)), (started.Status(), started.AppliedAtMs(), started.GetProperty("session").GetProperty("runStartedAtMs").GetInt64()));
-        var now = (await laptop.ListAsync()).Sessions().ToDictionary(s => s.Id());
-        Assert.Equal((2400.0, 600.0, 0.0), (now[write].Num("focusSeconds"), now[read].Num("focusSeconds"), now[email].Num("focusSeconds")));
-        Assert.Equal(("PAUSED", "RUNNING", "PAUSED"), (now[write].Str("state"), now[read].Str("state"), now[email].Str("state")));
+        var (stale, started) = (batch.Results[0], batch.Results[1]);
+        var current = stale.Problem!.Session!;
+        Assert.Equal((412, "PAUSED", 3, 2400.0), (stale.Status, current.State, current.Version, current.FocusSeconds));
+        Assert.Equal((200, At(40), At(40)), (started.Status, started.AppliedAtMs, started.Session!.RunStartedAtMs));
+        var now = (await laptop.ListAsync()).Sessions.ToDictionary(s => s.Id);
+        Assert.Equal((2400.0, 600.0, 0.0), (now[write].FocusSeconds, now[read].FocusSeconds, now[email].FocusSeconds));
+        Assert.Equal(("PAUSED", "RUNNING", "PAUSED"), (now[write].State, now[read].State, now[email].State));
 
         app.Clock.Advance(TimeSpan.FromMinutes(10));
         await laptop.ActAsync(read, "pause");
@@ -92,7 +93,7 @@ public sealed class OfflineDeviceTests
         // must outlive them all, or it would miss the events the runs are read from.
         await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: TimeSpan.FromDays(29));
         var random = new Random(seed);
-        var queue = new List<object>();
+        var queue = new List<SyncOperation>();
         var phoneKnows = new Dictionary<long, int>();
         var online = true;
 
@@ -119,15 +120,14 @@ public sealed class OfflineDeviceTests
             if (random.Next(2) == 0)
             {
                 var known = await KnownAsync(laptop);
-                var (kind, id, body) = Pick(random, known);
-                using var response = await SendNowAsync(laptop, kind, id, body);
-                Assert.True((int)response.StatusCode < 422, $"laptop {kind} {id}: {(int)response.StatusCode}");
+                var (kind, id, created, duration) = Pick(random, known);
+                await SendNowAsync(laptop, kind, id, created, duration);
             }
             else
             {
-                var (kind, id, body) = Pick(random, phoneKnows);
+                var (kind, id, created, duration) = Pick(random, phoneKnows);
                 int? baseVersion = id is { } sid && random.Next(3) == 0 ? phoneKnows[sid] : null;
-                queue.Add(Op(kind, id, body, app.NowMs(), baseVersion));
+                queue.Add(Op(kind, id, BodyOf(created, duration), app.NowMs(), baseVersion));
                 if (online)
                 {
                     await SendQueueAsync(phone, queue);
@@ -138,7 +138,7 @@ public sealed class OfflineDeviceTests
 
         await SendQueueAsync(phone, queue);
         app.Clock.Advance(TimeSpan.FromHours(random.Next(30)));
-        await laptop.SendJsonAsync(HttpMethod.Post, "/sessions/actions/reset-all", "{}").ExpectAsync(HttpStatusCode.OK);
+        await laptop.ResetAllAsync();
         var seq = await laptop.SeqAsync();
 
         var events = new List<JsonElement>();
@@ -160,47 +160,64 @@ public sealed class OfflineDeviceTests
         Assert.Equal(expected.OrderBy(e => e.Key), (await app.CreditsAsync(uid)).OrderBy(e => e.Key));
     }
 
-    private static readonly string[] Kinds = ["start", "start", "start", "pause", "pause", "reset", "create", "edit", "delete", "resetAll"];
+    private static readonly OperationKind[] Kinds =
+    [
+        OperationKind.Start, OperationKind.Start, OperationKind.Start, OperationKind.Pause, OperationKind.Pause, OperationKind.Reset,
+        OperationKind.Create, OperationKind.Edit, OperationKind.Delete, OperationKind.ResetAll,
+    ];
 
-    private static (string Kind, long? SessionId, object? Body) Pick(Random random, Dictionary<long, int> known)
+    /// <summary>A random operation on what the device knows: a creation's session, or an edit's new duration.</summary>
+    private static (OperationKind Kind, long? SessionId, NewSession? Created, int? Duration) Pick(Random random, Dictionary<long, int> known)
     {
         var kind = Kinds[random.Next(Kinds.Length)];
-        if (kind == "create" || (known.Count == 0 && kind != "resetAll"))
+        if (kind == OperationKind.Create || (known.Count == 0 && kind != OperationKind.ResetAll))
         {
-            return known.Count >= 6 ? ("resetAll", null, null) : random.Next(3) == 0
-                ? ("create", null, new { title = "free", noGoal = true })
-                : ("create", null, new { title = "countdown", initialDuration = 60 + random.Next(7200), dailyGoalMinutes = 30 });
+            return known.Count >= 6 ? (OperationKind.ResetAll, null, null, null) : random.Next(3) == 0
+                ? (OperationKind.Create, null, NewSession.Stopwatch("free"), null)
+                : (OperationKind.Create, null, new NewSession("countdown", 60 + random.Next(7200), 30), null);
         }
 
-        if (kind == "resetAll")
+        if (kind == OperationKind.ResetAll)
         {
-            return (kind, null, null);
+            return (kind, null, null, null);
         }
 
         var id = known.Keys.ElementAt(random.Next(known.Count));
-        return (kind, id, kind == "edit" ? new { initialDuration = 60 + random.Next(7200) } : null);
+        return (kind, id, null, kind == OperationKind.Edit ? 60 + random.Next(7200) : null);
     }
 
-    /// <summary>The laptop's command, to its endpoint, with no instant: it applies now.</summary>
-    private static Task<HttpResponseMessage> SendNowAsync(HttpClient client, string kind, long? id, object? body) =>
-        kind switch
-        {
-            "create" => client.PostAsJsonAsync("/sessions", body),
-            "edit" => client.PatchAsJsonAsync($"/sessions/{id}", body),
-            "delete" => client.DeleteAsync($"/sessions/{id}"),
-            "resetAll" => client.PostAsync("/sessions/actions/reset-all", null),
-            _ => client.PostAsync($"/sessions/{id}/actions/{kind}", null),
-        };
+    private static object? BodyOf(NewSession? created, int? duration) => created switch
+    {
+        { NoGoal: true } => new { title = created.Title, noGoal = true },
+        not null => new { title = created.Title, initialDuration = created.InitialDuration, dailyGoalMinutes = created.DailyGoalMinutes },
+        null => duration is { } seconds ? new { initialDuration = seconds } : null,
+    };
 
-    private static async Task SendQueueAsync(HttpClient phone, List<object> queue)
+    /// <summary>The laptop's command, to its endpoint, with no instant: it applies now; a refusal must be one a person can cause.</summary>
+    private static async Task SendNowAsync(UserClient laptop, OperationKind kind, long? id, NewSession? created, int? duration)
+    {
+        var refused = await Record.ExceptionAsync(() => kind switch
+        {
+            OperationKind.Create => laptop.CreateSessionAsync(created!),
+            OperationKind.Edit => laptop.EditSessionAsync(id!.Value, new SessionChanges(InitialDuration: duration)),
+            OperationKind.Delete => laptop.DeleteSessionAsync(id!.Value),
+            OperationKind.ResetAll => laptop.ResetAllAsync(),
+            OperationKind.Start => laptop.StartAsync(id!.Value),
+            OperationKind.Pause => laptop.PauseAsync(id!.Value),
+            _ => laptop.ActAsync(id!.Value, "reset"),
+        });
+        Assert.True(refused is null || refused is FocusSyncApiException { Status: < (HttpStatusCode)422 }, $"laptop {kind} {id}: {refused}");
+    }
+
+    private static async Task SendQueueAsync(UserClient phone, List<SyncOperation> queue)
     {
         var batch = await phone.SyncAsync([.. queue]);
-        Assert.All(batch.Results(), r => Assert.Contains(r.Status(), new[] { 200, 201, 204, 400, 404, 412 }));
+        Assert.All(batch.Results, r => Assert.Contains(r.Status, new[] { 200, 201, 204, 400, 404, 412 }));
         queue.Clear();
     }
 
     private static async Task<Dictionary<long, int>> KnownAsync(UserClient client) =>
-        (await client.ListAsync()).Sessions().ToDictionary(s => s.Id(), s => s.Version());
+        (await client.ListAsync()).Sessions.ToDictionary(s => s.Id, s => s.Version);
 
     private sealed record Run(long Session, long From, long To);
 

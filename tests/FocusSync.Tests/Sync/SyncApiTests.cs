@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Feed;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
@@ -22,22 +23,22 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         var now = app.NowMs();
 
         var batch = await client.SyncAsync(
-            Op("create", body: new { title = "new", noGoal = true }),
-            Op("start", id, baseVersion: 1),
-            Op("edit", id, body: new { title = "renamed" }),
-            Op("resetAll"),
-            Op("delete", id));
+            Op(OperationKind.Create, body: new { title = "new", noGoal = true }),
+            Op(OperationKind.Start, id, baseVersion: 1),
+            Op(OperationKind.Edit, id, body: new { title = "renamed" }),
+            Op(OperationKind.ResetAll),
+            Op(OperationKind.Delete, id));
 
-        var results = batch.Results();
-        Assert.Equal([201, 200, 200, 200, 204], results.Select(r => r.Status()));
-        Assert.All(results, r => Assert.Equal(now, r.AppliedAtMs()));
-        Assert.Equal("new", results[0].GetProperty("session").Str("title"));
-        Assert.Equal(("RUNNING", 2), (results[1].GetProperty("session").Str("state"), results[1].GetProperty("session").Version()));
-        Assert.Equal("renamed", results[2].GetProperty("session").Str("title"));
-        Assert.Equal(2, results[3].GetProperty("sessions").GetArrayLength());
-        Assert.False(results[4].TryGetProperty("session", out _));
-        Assert.Equal(seq + 5, batch.GetProperty("seq").GetInt64());
-        Assert.Equal(now, batch.GetProperty("serverTimeMs").GetInt64());
+        var results = batch.Results;
+        Assert.Equal([201, 200, 200, 200, 204], results.Select(r => r.Status));
+        Assert.All(results, r => Assert.Equal(now, r.AppliedAtMs));
+        Assert.Equal("new", results[0].Session!.Title);
+        Assert.Equal(("RUNNING", 2), (results[1].Session!.State, results[1].Session!.Version));
+        Assert.Equal("renamed", results[2].Session!.Title);
+        Assert.Equal(2, results[3].Sessions!.Count);
+        Assert.Null(results[4].Session);
+        Assert.Equal(seq + 5, batch.Seq);
+        Assert.Equal(now, batch.ServerTimeMs);
         var events = await hub.NextAsync(5);
         Assert.Equal(["addSession", "start", "editSession", "resetAll", "deleteSession"], events.Select(e => e.Type()));
         Assert.Equal(Enumerable.Range(1, 5).Select(i => seq + i), events.Select(e => e.Seq()));
@@ -50,23 +51,23 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
-        var other = await client.CreateSessionIdAsync(new { title = "other", noGoal = true });
+        var other = await client.CreateSessionIdAsync(NewSession.Stopwatch("other"));
         await client.ActAsync(id, "start");
 
         var batch = await client.SyncAsync(
-            Op("pause", id),
-            Op("start", id, baseVersion: 1),
-            Op("edit", other, body: new { dailyGoalMinutes = 5 }),
-            Op("start", 987_654),
-            Op("start", other));
+            Op(OperationKind.Pause, id),
+            Op(OperationKind.Start, id, baseVersion: 1),
+            Op(OperationKind.Edit, other, body: new { dailyGoalMinutes = 5 }),
+            Op(OperationKind.Start, 987_654),
+            Op(OperationKind.Start, other));
 
-        var results = batch.Results();
-        Assert.Equal([200, 412, 400, 404, 200], results.Select(r => r.Status()));
-        Assert.Equal(3, results[1].GetProperty("problem").GetProperty("session").Version());
-        Assert.True(results[2].GetProperty("problem").GetProperty("errors").TryGetProperty("dailyGoalMinutes", out _));
-        Assert.Equal(404, results[3].GetProperty("problem").GetProperty("status").GetInt32());
-        Assert.Equal("RUNNING", (await client.GetSessionAsync(other)).Str("state"));
-        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).Str("state"));
+        var results = batch.Results;
+        Assert.Equal([200, 412, 400, 404, 200], results.Select(r => r.Status));
+        Assert.Equal(3, results[1].Problem!.Session!.Version);
+        Assert.True(results[2].Problem!.Errors!.ContainsKey("dailyGoalMinutes"));
+        Assert.Equal(404, results[3].Problem!.Status);
+        Assert.Equal("RUNNING", (await client.GetSessionAsync(other)).State);
+        Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).State);
     }
 
     public static TheoryData<Db, string, string> Malformed => Databases.Each(
@@ -110,12 +111,12 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        await client.PostSyncAsync([.. Enumerable.Range(0, 101).Select(i => Op("create", body: new { title = $"s{i}", noGoal = true }))])
+        await client.PostSyncAsync([.. Enumerable.Range(0, 101).Select(i => Op(OperationKind.Create, body: new { title = $"s{i}", noGoal = true }))])
             .ExpectInvalidAsync("operations");
 
-        Assert.Empty((await client.ListAsync()).Sessions());
-        var hundred = await client.SyncAsync([.. Enumerable.Range(0, 100).Select(i => Op("create", body: new { title = $"s{i}", noGoal = true }))]);
-        Assert.All(hundred.Results(), r => Assert.Equal(201, r.Status()));
+        Assert.Empty((await client.ListAsync()).Sessions);
+        var hundred = await client.SyncAsync([.. Enumerable.Range(0, 100).Select(i => Op(OperationKind.Create, body: new { title = $"s{i}", noGoal = true }))]);
+        Assert.All(hundred.Results, r => Assert.Equal(201, r.Status));
     }
 
     [Theory]
@@ -128,8 +129,8 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
 
         var batch = await client.SyncAsync();
 
-        Assert.Empty(batch.Results());
-        Assert.Equal(await client.SeqAsync(), batch.GetProperty("seq").GetInt64());
+        Assert.Empty(batch.Results);
+        Assert.Equal(await client.SeqAsync(), batch.Seq);
     }
 
     [Fact]
@@ -174,14 +175,14 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         });
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        var five = await client.SyncAsync([.. Enumerable.Range(0, 5).Select(i => Op("create", body: new { title = $"a{i}", noGoal = true }))]);
-        using var refused = await client.PostSyncAsync([.. Enumerable.Range(0, 8).Select(i => Op("create", body: new { title = $"b{i}", noGoal = true }))]);
+        var five = await client.SyncAsync([.. Enumerable.Range(0, 5).Select(i => Op(OperationKind.Create, body: new { title = $"a{i}", noGoal = true }))]);
+        using var refused = await client.PostSyncAsync([.. Enumerable.Range(0, 8).Select(i => Op(OperationKind.Create, body: new { title = $"b{i}", noGoal = true }))]);
         var problem = await ApiClient.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
 
-        Assert.Equal(5, five.Results().Length);
+        Assert.Equal(5, five.Results.Count);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "no Retry-After");
         Assert.Contains("Nothing was applied", problem.Str("detail"), StringComparison.Ordinal);
-        Assert.Equal(5, (await client.ListAsync()).Sessions().Length);
+        Assert.Equal(5, (await client.ListAsync()).Sessions.Count);
     }
 
     /// <summary>
@@ -207,23 +208,23 @@ public sealed class SyncApiTests(Apps apps) : IClassFixture<Apps>
         second.Clock.Advance(TimeSpan.FromMinutes(5));
 
         var batch = await one.SyncAsync(
-            Op("start", id, at: Ms(now.AddMinutes(2))),
-            Op("create", body: new { title = "second", noGoal = true }, at: Ms(now.AddMinutes(3))),
-            Op("edit", id, body: new { title = "renamed" }, at: Ms(now.AddMinutes(4)), baseVersion: 2));
+            Op(OperationKind.Start, id, at: Ms(now.AddMinutes(2))),
+            Op(OperationKind.Create, body: new { title = "second", noGoal = true }, at: Ms(now.AddMinutes(3))),
+            Op(OperationKind.Edit, id, body: new { title = "renamed" }, at: Ms(now.AddMinutes(4)), baseVersion: 2));
 
         var pushed = await hub.NextAsync(3);
-        var read = await two.ReadChangesAsync(before);
-        Assert.Equal(pushed.Select(e => e.GetRawText()), read.Events().Select(e => e.GetRawText()));
+        var read = (await two.GetAsync(UserClient.ChangesPath(before), TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Events();
+        Assert.Equal(pushed.Select(e => e.GetRawText()), read.Select(e => e.GetRawText()));
         Assert.Equal(
             [Ms(now.AddMinutes(2)), Ms(now.AddMinutes(3)), Ms(now.AddMinutes(4))],
-            read.Events().Select(e => e.GetProperty("appliedAtMs").GetInt64()));
+            read.Select(e => e.AppliedAtMs()));
         var list = await two.ListAsync();
-        Assert.Equal(batch.GetProperty("seq").GetInt64(), list.GetProperty("seq").GetInt64());
-        var sessions = list.Sessions().ToDictionary(s => s.Id());
-        Assert.Equal(("renamed", "RUNNING", 3), (sessions[id].Str("title"), sessions[id].Str("state"), sessions[id].Version()));
+        Assert.Equal(batch.Seq, list.Seq);
+        var sessions = list.Sessions.ToDictionary(s => s.Id);
+        Assert.Equal(("renamed", "RUNNING", 3), (sessions[id].Title, sessions[id].State, sessions[id].Version));
         Assert.Equal(
-            batch.Results()[1].GetProperty("session").AsRead(),
-            sessions[batch.Results()[1].GetProperty("session").Id()].GetRawText());
+            batch.Results[1].Session! with { AppliedAtMs = null },
+            sessions[batch.Results[1].Session!.Id]);
     }
 
     private static string First(JsonElement type) =>

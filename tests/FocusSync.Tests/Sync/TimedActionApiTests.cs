@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
 
@@ -30,7 +31,7 @@ public sealed class TimedActionApiTests
 
         var started = await client.ActAsync(id, "start");
 
-        Assert.Equal(app.NowMs(), started.AppliedAtMs());
+        Assert.Equal(app.NowMs(), started.AppliedAtMs);
         var change = await hub.NextAsync();
         Assert.Equal(("start", app.NowMs()), (change.Type(), change.AppliedAtMs()));
     }
@@ -42,16 +43,16 @@ public sealed class TimedActionApiTests
         await using var app = await FocusSyncApp.StartAsync(db, NoJob);
         var uid = FocusSyncApp.NewUserId();
         using var client = app.ClientFor(uid);
-        var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 600, dailyGoalMinutes = 10 });
+        var id = await client.CreateSessionIdAsync(new NewSession("t", 600, 10));
         await client.ActAsync(id, "start");
         var startedMs = app.NowMs();
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        var paused = await client.ActAtAsync(id, "pause", new { at = startedMs + 300_000 }).ExpectAsync(HttpStatusCode.OK);
+        var paused = await client.ActAsync(id, "pause", new ActionTiming(startedMs + 300_000));
 
-        Assert.Equal(startedMs + 300_000, paused.AppliedAtMs());
-        Assert.Equal(("PAUSED", false, 300.0, 300.0), (paused.Str("state"), paused.GetProperty("isCompleted").GetBoolean(),
-            paused.Num("timeLeft"), paused.Num("focusSeconds")));
+        Assert.Equal(startedMs + 300_000, paused.AppliedAtMs);
+        Assert.Equal(("PAUSED", false, 300.0, 300.0), (paused.State, paused.IsCompleted,
+            paused.TimeLeft, paused.FocusSeconds));
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 300_000 }, await app.CreditsAsync(uid));
     }
 
@@ -62,16 +63,16 @@ public sealed class TimedActionApiTests
         await using var app = await FocusSyncApp.StartAsync(db, NoJob);
         var uid = FocusSyncApp.NewUserId();
         using var client = app.ClientFor(uid);
-        var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 600, dailyGoalMinutes = 10 });
+        var id = await client.CreateSessionIdAsync(new NewSession("t", 600, 10));
         await client.ActAsync(id, "start");
         var startedMs = app.NowMs();
         await using var hub = await app.ConnectHubAsync(uid);
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        var paused = await client.ActAtAsync(id, "pause", new { at = startedMs + 900_000 }).ExpectAsync(HttpStatusCode.OK);
+        var paused = await client.ActAsync(id, "pause", new ActionTiming(startedMs + 900_000));
 
-        Assert.Equal(startedMs + 900_000, paused.AppliedAtMs());
-        Assert.Equal(("PAUSED", true, 600.0), (paused.Str("state"), paused.GetProperty("isCompleted").GetBoolean(), paused.Num("focusSeconds")));
+        Assert.Equal(startedMs + 900_000, paused.AppliedAtMs);
+        Assert.Equal(("PAUSED", true, 600.0), (paused.State, paused.IsCompleted, paused.FocusSeconds));
         var completed = await hub.NextAsync();
         Assert.Equal(("complete", startedMs + 600_000), (completed.Type(), completed.AppliedAtMs()));
         Assert.False(await hub.WaitForEventAsync(TimeSpan.FromMilliseconds(300)), "the pause of a completed countdown made a change");
@@ -85,15 +86,15 @@ public sealed class TimedActionApiTests
         await using var app = await FocusSyncApp.StartAsync(db, NoJob);
         var uid = FocusSyncApp.NewUserId();
         using var client = app.ClientFor(uid);
-        var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 600, dailyGoalMinutes = 10 });
+        var id = await client.CreateSessionIdAsync(new NewSession("t", 600, 10));
         var startMs = app.NowMs() + 300_000;
         await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         app.Clock.Advance(TimeSpan.FromHours(1));
 
-        var started = await client.ActAtAsync(id, "start", new { at = startMs }).ExpectAsync(HttpStatusCode.OK);
+        var started = await client.ActAsync(id, "start", new ActionTiming(startMs));
 
-        Assert.Equal(startMs, started.AppliedAtMs());
-        Assert.Equal(("PAUSED", true, 600.0), (started.Str("state"), started.GetProperty("isCompleted").GetBoolean(), started.Num("focusSeconds")));
+        Assert.Equal(startMs, started.AppliedAtMs);
+        Assert.Equal(("PAUSED", true, 600.0), (started.State, started.IsCompleted, started.FocusSeconds));
         var events = await hub.NextAsync(2);
         Assert.Equal([("start", startMs), ("complete", startMs + 600_000)], events.Select(e => (e.Type(), e.AppliedAtMs())));
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 600_000 }, await app.CreditsAsync(uid));
@@ -107,10 +108,10 @@ public sealed class TimedActionApiTests
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
-        var started = await client.ActAtAsync(id, "start", new { at = app.NowMs() + 3_600_000 }).ExpectAsync(HttpStatusCode.OK);
+        var started = await client.ActAsync(id, "start", new ActionTiming(app.NowMs() + 3_600_000));
 
-        Assert.Equal(app.NowMs(), started.AppliedAtMs());
-        Assert.Equal(app.NowMs(), started.GetProperty("runStartedAtMs").GetInt64());
+        Assert.Equal(app.NowMs(), started.AppliedAtMs);
+        Assert.Equal(app.NowMs(), started.RunStartedAtMs);
     }
 
     [Theory]
@@ -127,11 +128,11 @@ public sealed class TimedActionApiTests
         await client.ActAsync(id, "pause");
         app.Clock.Advance(TimeSpan.FromMinutes(10));
 
-        var restarted = await client.ActAtAsync(id, "start", new { at = t0 + 300_000 }).ExpectAsync(HttpStatusCode.OK);
+        var restarted = await client.ActAsync(id, "start", new ActionTiming(t0 + 300_000));
 
-        Assert.Equal(t0 + 600_000, restarted.AppliedAtMs());
-        Assert.Equal(t0 + 600_000, restarted.GetProperty("runStartedAtMs").GetInt64());
-        Assert.Equal(1200, restarted.Num("focusSeconds"));
+        Assert.Equal(t0 + 600_000, restarted.AppliedAtMs);
+        Assert.Equal(t0 + 600_000, restarted.RunStartedAtMs);
+        Assert.Equal(1200, restarted.FocusSeconds);
     }
 
     /// <summary>
@@ -147,7 +148,7 @@ public sealed class TimedActionApiTests
         var uid = FocusSyncApp.NewUserId();
         using var laptop = app.ClientFor(uid);
         using var phone = app.ClientFor(uid);
-        var id = await laptop.CreateSessionIdAsync(new { title = "free", noGoal = true });
+        var id = await laptop.CreateSessionIdAsync(NewSession.Stopwatch("free"));
         app.Clock.Advance(Midnight.AddHours(-1) - app.Clock.GetUtcNow());
         await laptop.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(70));
@@ -155,13 +156,13 @@ public sealed class TimedActionApiTests
         app.Clock.Advance(TimeSpan.FromMinutes(20));
 
         var batch = await phone.SyncAsync(
-            Op("pause", id, at: Ms(Midnight.AddMinutes(-30))),
-            Op("start", id, at: Ms(Midnight.AddMinutes(-15))));
+            Op(OperationKind.Pause, id, at: Ms(Midnight.AddMinutes(-30))),
+            Op(OperationKind.Start, id, at: Ms(Midnight.AddMinutes(-15))));
 
-        Assert.Equal([200, 200], batch.Results().Select(r => r.Status()));
-        Assert.Equal([Ms(Midnight), Ms(Midnight)], batch.Results().Select(r => r.AppliedAtMs()));
-        Assert.Equal(Ms(Midnight), batch.Results()[1].GetProperty("session").GetProperty("runStartedAtMs").GetInt64());
-        Assert.Equal(1800, (await laptop.ActAsync(id, "pause")).Num("focusSeconds"));
+        Assert.Equal([200, 200], batch.Results.Select(r => r.Status));
+        Assert.Equal([Ms(Midnight), Ms(Midnight)], batch.Results.Select(r => r.AppliedAtMs));
+        Assert.Equal(Ms(Midnight), batch.Results[1].Session!.RunStartedAtMs);
+        Assert.Equal(1800, (await laptop.ActAsync(id, "pause")).FocusSeconds);
         Assert.Equal(
             new Dictionary<(long, DateOnly), long> { [(id, June1)] = 3_600_000, [(id, June2)] = 1_800_000 },
             await app.CreditsAsync(uid));
@@ -174,16 +175,16 @@ public sealed class TimedActionApiTests
         await using var app = await FocusSyncApp.StartAsync(db, NoJob);
         var uid = FocusSyncApp.NewUserId();
         using var client = app.ClientFor(uid);
-        var id = await client.CreateSessionIdAsync(new { title = "free", noGoal = true });
+        var id = await client.CreateSessionIdAsync(NewSession.Stopwatch("free"));
         app.Clock.Advance(Midnight.AddHours(-1) - app.Clock.GetUtcNow());
         await client.ActAsync(id, "start");
         await using var hub = await app.ConnectHubAsync(uid, tokenLifetime: HubClients.LongLivedTokens);
         app.Clock.Advance(TimeSpan.FromHours(2));
 
-        var paused = await client.ActAtAsync(id, "pause", new { at = Ms(Midnight.AddMinutes(30)) }).ExpectAsync(HttpStatusCode.OK);
+        var paused = await client.ActAsync(id, "pause", new ActionTiming(Ms(Midnight.AddMinutes(30))));
 
-        Assert.Equal(Ms(Midnight.AddMinutes(30)), paused.AppliedAtMs());
-        Assert.Equal(("PAUSED", 0.0), (paused.Str("state"), paused.Num("focusSeconds")));
+        Assert.Equal(Ms(Midnight.AddMinutes(30)), paused.AppliedAtMs);
+        Assert.Equal(("PAUSED", 0.0), (paused.State, paused.FocusSeconds));
         var reset = await hub.NextAsync();
         Assert.Equal(("autoReset", Ms(Midnight)), (reset.Type(), reset.AppliedAtMs()));
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 3_600_000 }, await app.CreditsAsync(uid));
@@ -203,22 +204,22 @@ public sealed class TimedActionApiTests
         await using var app = FocusSyncApp.Start(database, new DateTimeOffset(2026, 3, 7, 12, 0, 0, TimeSpan.Zero), NoJob);
         var uid = FocusSyncApp.NewUserId();
         using var client = app.ClientFor(uid);
-        await client.PatchJsonAsync("/me", new { timeZone = "America/New_York", resetTime = "02:30" }).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(TimeZone: "America/New_York", ResetTime: "02:30"));
         var boundary = new DateTimeOffset(2026, 3, 8, 7, 0, 0, TimeSpan.Zero);
-        Assert.Equal(Ms(boundary), (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("currentDayEndsAtMs").GetInt64());
-        var id = await client.CreateSessionIdAsync(new { title = "night", noGoal = true });
+        Assert.Equal(Ms(boundary), (await client.MeAsync()).CurrentDayEndsAtMs);
+        var id = await client.CreateSessionIdAsync(NewSession.Stopwatch("night"));
         app.Clock.Advance(TimeSpan.FromHours(22));
 
         var batch = await client.SyncAsync(
-            Op("start", id, at: Ms(boundary.AddHours(-2))),
-            Op("pause", id, at: Ms(boundary.AddHours(2))));
+            Op(OperationKind.Start, id, at: Ms(boundary.AddHours(-2))),
+            Op(OperationKind.Pause, id, at: Ms(boundary.AddHours(2))));
 
-        Assert.Equal([Ms(boundary.AddHours(-2)), Ms(boundary.AddHours(2))], batch.Results().Select(r => r.AppliedAtMs()));
-        Assert.Equal("PAUSED", batch.Results()[0].GetProperty("session").Str("state"));
+        Assert.Equal([Ms(boundary.AddHours(-2)), Ms(boundary.AddHours(2))], batch.Results.Select(r => r.AppliedAtMs));
+        Assert.Equal("PAUSED", batch.Results[0].Session!.State);
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, new DateOnly(2026, 3, 7))] = 7_200_000 }, await app.CreditsAsync(uid));
-        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal("2026-03-08", me.Str("currentDay"));
-        Assert.Equal(Ms(new DateTimeOffset(2026, 3, 9, 6, 30, 0, TimeSpan.Zero)), me.GetProperty("currentDayEndsAtMs").GetInt64());
+        var me = await client.MeAsync();
+        Assert.Equal("2026-03-08", me.CurrentDay);
+        Assert.Equal(Ms(new DateTimeOffset(2026, 3, 9, 6, 30, 0, TimeSpan.Zero)), me.CurrentDayEndsAtMs);
     }
 
     [Theory]
@@ -232,17 +233,15 @@ public sealed class TimedActionApiTests
         var t0 = app.NowMs();
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        var created = await client.PostAsJsonAsync("/sessions", new { title = "t", initialDuration = 3600, dailyGoalMinutes = 60, at = t0 }, cancellationToken: TestContext.Current.CancellationToken)
-            .ExpectAsync(HttpStatusCode.Created);
-        var id = created.Id();
-        var started = await client.ActAtAsync(id, "start", new { at = t0 + 60_000 }).ExpectAsync(HttpStatusCode.OK);
-        var edited = await client.PatchJsonAsync($"/sessions/{id}", new { initialDuration = 7200, at = t0 + 120_000, baseVersion = 2 })
-            .ExpectAsync(HttpStatusCode.OK);
-        await client.DeleteAsync($"/sessions/{id}?at={t0 + 180_000}&baseVersion=3", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        var created = await client.Api.CreateSessionAsync(new NewSession("t", 3600, 60), at: t0, cancellationToken: TestContext.Current.CancellationToken);
+        var id = created.Id;
+        var started = await client.ActAsync(id, "start", new ActionTiming(t0 + 60_000));
+        var edited = await client.Api.EditSessionAsync(id, new SessionChanges(InitialDuration: 7200), new ActionTiming(t0 + 120_000, 2), TestContext.Current.CancellationToken);
+        await client.Api.DeleteSessionAsync(id, new ActionTiming(t0 + 180_000, 3), TestContext.Current.CancellationToken);
 
-        Assert.Equal((t0, t0), (created.AppliedAtMs(), created.GetProperty("createdAt").GetDateTimeOffset().ToUnixTimeMilliseconds()));
-        Assert.Equal(t0 + 60_000, started.AppliedAtMs());
-        Assert.Equal((t0 + 120_000, 3, t0 + 60_000 + 7_200_000), (edited.AppliedAtMs(), edited.Version(), edited.GetProperty("targetTimeMs").GetInt64()));
+        Assert.Equal((t0, t0), (created.AppliedAtMs, created.CreatedAt.ToUnixTimeMilliseconds()));
+        Assert.Equal(t0 + 60_000, started.AppliedAtMs);
+        Assert.Equal((t0 + 120_000, 3, t0 + 60_000 + 7_200_000), (edited.AppliedAtMs, edited.Version, edited.TargetTimeMs));
         Assert.Equal(new Dictionary<(long, DateOnly), long> { [(id, June1)] = 120_000 }, await app.CreditsAsync(uid));
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,33 +20,33 @@ public sealed class AutoResetApiTests
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var across = await client.CreateSessionIdAsync(new { title = "across", initialDuration = 7200, dailyGoalMinutes = 60 });
-        var done = await client.CreateSessionIdAsync(new { title = "done", initialDuration = 600, dailyGoalMinutes = 10 });
-        var free = await client.CreateSessionIdAsync(new { title = "free", noGoal = true });
+        var across = await client.CreateSessionIdAsync(new NewSession("across", 7200, 60));
+        var done = await client.CreateSessionIdAsync(new NewSession("done", 600, 10));
+        var free = await client.CreateSessionIdAsync(NewSession.Stopwatch("free"));
         await client.ActAsync(done, "start");
         app.Clock.Advance(TimeSpan.FromHours(14));
-        Assert.True((await client.GetSessionAsync(done)).GetProperty("isCompleted").GetBoolean());
+        Assert.True((await client.GetSessionAsync(done)).IsCompleted);
         await client.ActAsync(free, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(30));
         await client.ActAsync(free, "pause");
         app.Clock.Advance(TimeSpan.FromMinutes(30));
         await client.ActAsync(across, "start");
-        var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
+        var seq = (await client.ListAsync()).Seq;
 
         app.Clock.Advance(TimeSpan.FromMinutes(90));
 
         var list = await client.ListAsync();
-        Assert.Equal(seq + 1, list.GetProperty("seq").GetInt64());
-        var sessions = list.Sessions().ToDictionary(s => s.Id());
+        Assert.Equal(seq + 1, list.Seq);
+        var sessions = list.Sessions.ToDictionary(s => s.Id);
         Assert.All(sessions.Values, s =>
         {
-            Assert.Equal("PAUSED", s.Str("state"));
-            Assert.Equal(0, s.Num("focusSeconds"));
-            Assert.False(s.GetProperty("isCompleted").GetBoolean());
-            Assert.True(s.IsNull("runStartedAtMs"));
+            Assert.Equal("PAUSED", s.State);
+            Assert.Equal(0, s.FocusSeconds);
+            Assert.False(s.IsCompleted);
+            Assert.Null(s.RunStartedAtMs);
         });
-        Assert.Equal(7200, sessions[across].Num("timeLeft"));
-        Assert.Equal(600, sessions[done].Num("timeLeft"));
+        Assert.Equal(7200, sessions[across].TimeLeft);
+        Assert.Equal(600, sessions[done].TimeLeft);
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 3_600_000 }, await app.Services.CreditedMsAsync(across));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(done));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await app.Services.CreditedMsAsync(free));
@@ -53,7 +54,7 @@ public sealed class AutoResetApiTests
 
         await client.ActAsync(across, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(600, (await client.ActAsync(across, "pause")).Num("focusSeconds"));
+        Assert.Equal(600, (await client.ActAsync(across, "pause")).FocusSeconds);
         Assert.Equal(
             new Dictionary<DateOnly, long> { [_june1] = 3_600_000, [_june2] = 600_000 },
             await app.Services.CreditedMsAsync(across));
@@ -65,23 +66,23 @@ public sealed class AutoResetApiTests
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        await client.PatchJsonAsync("/me", new { timeZone = "Asia/Kathmandu", resetTime = "04:00" }).ExpectAsync(HttpStatusCode.OK);
-        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(TimeZone: "Asia/Kathmandu", ResetTime: "04:00"));
+        var me = await client.MeAsync();
         var boundary = new DateTimeOffset(2026, 6, 1, 22, 15, 0, TimeSpan.Zero);
-        Assert.Equal("2026-06-01", me.Str("currentDay"));
-        Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.GetProperty("currentDayEndsAtMs").GetInt64());
-        var id = await client.CreateSessionIdAsync(new { title = "t", initialDuration = 86400, dailyGoalMinutes = 600 });
+        Assert.Equal("2026-06-01", me.CurrentDay);
+        Assert.Equal(boundary.ToUnixTimeMilliseconds(), me.CurrentDayEndsAtMs);
+        var id = await client.CreateSessionIdAsync(new NewSession("t", 86400, 600));
 
         app.Clock.Advance(boundary - app.Clock.GetUtcNow() - TimeSpan.FromMinutes(45));
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(44) + TimeSpan.FromSeconds(59));
-        Assert.Equal(2699, (await client.GetSessionAsync(id)).Num("focusSeconds"));
+        Assert.Equal(2699, (await client.GetSessionAsync(id)).FocusSeconds);
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
         var session = await client.GetSessionAsync(id);
-        Assert.Equal("PAUSED", session.Str("state"));
-        Assert.Equal(0, session.Num("focusSeconds"));
-        Assert.Equal(86400, session.Num("timeLeft"));
+        Assert.Equal("PAUSED", session.State);
+        Assert.Equal(0, session.FocusSeconds);
+        Assert.Equal(86400, session.TimeLeft);
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 2_700_000 }, await app.Services.CreditedMsAsync(id));
         Assert.Equal("2026-06-02", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
     }
@@ -97,13 +98,13 @@ public sealed class AutoResetApiTests
         {
             using var client = first.ClientFor(uid);
             await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
-            countdown = await client.CreateSessionIdAsync(new { title = "countdown", initialDuration = 86400, dailyGoalMinutes = 600 });
-            stopwatch = await client.CreateSessionIdAsync(new { title = "stopwatch", noGoal = true });
+            countdown = await client.CreateSessionIdAsync(new NewSession("countdown", 86400, 600));
+            stopwatch = await client.CreateSessionIdAsync(NewSession.Stopwatch("stopwatch"));
             await client.ActAsync(stopwatch, "start");
             first.Clock.Advance(TimeSpan.FromMinutes(90));
             await client.ActAsync(countdown, "start");
             first.Clock.Advance(TimeSpan.FromMinutes(15));
-            seqBefore = (await client.ListAsync()).GetProperty("seq").GetInt64();
+            seqBefore = (await client.ListAsync()).Seq;
         }
 
         await using (var second = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 4, 9, 30, 0, TimeSpan.Zero)))
@@ -111,13 +112,13 @@ public sealed class AutoResetApiTests
             using var client = second.ClientFor(uid);
             var list = await client.ListAsync();
 
-            Assert.Equal(seqBefore + 3, list.GetProperty("seq").GetInt64());
-            Assert.All(list.Sessions(), s =>
+            Assert.Equal(seqBefore + 3, list.Seq);
+            Assert.All(list.Sessions, s =>
             {
-                Assert.Equal("PAUSED", s.Str("state"));
-                Assert.Equal(0, s.Num("focusSeconds"));
+                Assert.Equal("PAUSED", s.State);
+                Assert.Equal(0, s.FocusSeconds);
             });
-            Assert.Equal(86400, list.Sessions().Single(s => s.Id() == countdown).Num("timeLeft"));
+            Assert.Equal(86400, list.Sessions.Single(s => s.Id == countdown).TimeLeft);
             Assert.Equal("2026-06-04", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await second.Services.CreditedMsAsync(countdown));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(stopwatch));
@@ -126,7 +127,7 @@ public sealed class AutoResetApiTests
         await using (var third = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 4, 9, 31, 0, TimeSpan.Zero)))
         {
             using var client = third.ClientFor(uid);
-            Assert.Equal(seqBefore + 3, (await client.ListAsync()).GetProperty("seq").GetInt64());
+            Assert.Equal(seqBefore + 3, (await client.ListAsync()).Seq);
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await third.Services.CreditedMsAsync(countdown));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await third.Services.CreditedMsAsync(stopwatch));
         }
@@ -142,7 +143,7 @@ public sealed class AutoResetApiTests
         await using (var first = FocusSyncApp.Start(database, _noBackgroundJob with { Now = new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero) }))
         {
             using var client = first.ClientFor(uid);
-            countdown = await client.CreateSessionIdAsync(new { title = "countdown", initialDuration = 86400, dailyGoalMinutes = 600 });
+            countdown = await client.CreateSessionIdAsync(new NewSession("countdown", 86400, 600));
             await client.ActAsync(countdown, "start");
         }
 
@@ -171,13 +172,13 @@ public sealed class AutoResetApiTests
         var ids = new List<long>();
         for (var i = 0; i < 200; i++)
         {
-            ids.Add(await client.CreateSessionIdAsync(new { title = $"task {i}", initialDuration = 600, dailyGoalMinutes = 10 }));
+            ids.Add(await client.CreateSessionIdAsync(new NewSession($"task {i}", 600, 10)));
         }
 
         await client.ActAsync(ids[0], "start");
         app.Clock.Advance(TimeSpan.FromDays(40));
 
-        Assert.Equal(200, (await client.ListAsync()).Sessions().Length);
+        Assert.Equal(200, (await client.ListAsync()).Sessions.Count);
         Assert.Equal(200 * 41, await app.QueryAsync(d => d.TaskDailyTimes.CountAsync(t => ids.Contains(t.SessionId))));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(ids[0]));
     }

@@ -1,3 +1,4 @@
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Timekeeping;
@@ -13,26 +14,26 @@ public sealed class CompletionApiTests
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var id = await client.CreateSessionIdAsync(new { title = "sprint", initialDuration = 300, dailyGoalMinutes = 5 });
-        var other = await client.CreateSessionIdAsync(new { title = "other", initialDuration = 300, dailyGoalMinutes = 5 });
+        var id = await client.CreateSessionIdAsync(new NewSession("sprint", 300, 5));
+        var other = await client.CreateSessionIdAsync(new NewSession("other", 300, 5));
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromSeconds(301));
 
         var first = await client.GetSessionAsync(id);
-        Assert.Equal("PAUSED", first.Str("state"));
-        Assert.True(first.GetProperty("isCompleted").GetBoolean());
-        Assert.Equal(0, first.Num("timeLeft"));
-        Assert.Equal(300, first.Num("focusSeconds"));
-        Assert.True(first.IsNull("targetTimeMs"));
-        var listed = (await client.ListAsync()).Sessions().Single(s => s.Id() == id);
-        Assert.Equal(first.GetRawText(), listed.GetRawText());
+        Assert.Equal("PAUSED", first.State);
+        Assert.True(first.IsCompleted);
+        Assert.Equal(0, first.TimeLeft);
+        Assert.Equal(300, first.FocusSeconds);
+        Assert.Null(first.TargetTimeMs);
+        var listed = (await client.ListAsync()).Sessions.Single(s => s.Id == id);
+        Assert.Equal(first, listed);
 
         // Starting another session after the target must not credit the completed one past its target.
         await client.ActAsync(other, "start");
         app.Clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(300, (await client.GetSessionAsync(id)).Num("focusSeconds"));
+        Assert.Equal(300, (await client.GetSessionAsync(id)).FocusSeconds);
         Assert.Equal(300_000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
-        Assert.Equal(10, (await client.GetSessionAsync(other)).Num("focusSeconds"));
+        Assert.Equal(10, (await client.GetSessionAsync(other)).FocusSeconds);
     }
 
     [Theory]
@@ -41,17 +42,17 @@ public sealed class CompletionApiTests
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var id = await client.CreateSessionIdAsync(new { title = "sprint", initialDuration = 60, dailyGoalMinutes = 5 });
-        var other = await client.CreateSessionIdAsync(new { title = "other", initialDuration = 300, dailyGoalMinutes = 5 });
+        var id = await client.CreateSessionIdAsync(new NewSession("sprint", 60, 5));
+        var other = await client.CreateSessionIdAsync(new NewSession("other", 300, 5));
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromSeconds(75));
 
         var started = await client.ActAsync(other, "start");
 
-        Assert.Equal("RUNNING", started.Str("state"));
+        Assert.Equal("RUNNING", started.State);
         var first = await client.GetSessionAsync(id);
-        Assert.True(first.GetProperty("isCompleted").GetBoolean());
-        Assert.Equal(60, first.Num("focusSeconds"));
+        Assert.True(first.IsCompleted);
+        Assert.Equal(60, first.FocusSeconds);
         Assert.Equal(60_000, (await app.Services.CreditedMsAsync(id)).Values.Sum());
     }
 
@@ -61,14 +62,14 @@ public sealed class CompletionApiTests
     {
         await using var app = await FocusSyncApp.StartAsync(db, _noBackgroundJob);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var id = await client.CreateSessionIdAsync(new { title = "free", noGoal = true });
+        var id = await client.CreateSessionIdAsync(NewSession.Stopwatch("free"));
         await client.ActAsync(id, "start");
         app.Clock.Advance(TimeSpan.FromHours(15));
 
         var session = await client.GetSessionAsync(id);
 
-        Assert.Equal("RUNNING", session.Str("state"));
-        Assert.False(session.GetProperty("isCompleted").GetBoolean());
-        Assert.Equal(15 * 3600, session.Num("focusSeconds"));
+        Assert.Equal("RUNNING", session.State);
+        Assert.False(session.IsCompleted);
+        Assert.Equal(15 * 3600, session.FocusSeconds);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Tests.Users;
@@ -97,9 +98,9 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.PatchJsonAsync("/me", new { singleRunning = true }).ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal(["RUNNING", "RUNNING", "PAUSED"], (await client.ListAsync()).Sessions().Select(s => s.Str("state")));
+        Assert.Equal(["RUNNING", "RUNNING", "PAUSED"], (await client.ListAsync()).Sessions.Select(s => s.State));
         await client.ActAsync(third, "start");
-        Assert.Equal(["PAUSED", "PAUSED", "RUNNING"], (await client.ListAsync()).Sessions().Select(s => s.Str("state")));
+        Assert.Equal(["PAUSED", "PAUSED", "RUNNING"], (await client.ListAsync()).Sessions.Select(s => s.State));
     }
 
     [Theory]
@@ -227,11 +228,11 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var seq = (await client.ListAsync()).GetProperty("seq").GetInt64();
+        var seq = (await client.ListAsync()).Seq;
 
         await client.PatchJsonAsync("/me", new { weekStart = "friday" }).ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal(seq + 1, (await client.ListAsync()).GetProperty("seq").GetInt64());
+        Assert.Equal(seq + 1, (await client.ListAsync()).Seq);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FocusSync.Client;
 using FocusSync.Tests.Account;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -84,7 +85,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         await Expect(dialog).ToBeHiddenAsync();
         using (var api = server.ClientFor(uid))
         {
-            Assert.Equal(["Thesis"], (await api.ListAsync()).Sessions().Select(s => s.Str("title")));
+            Assert.Equal(["Thesis"], (await api.ListAsync()).Sessions.Select(s => s.Title));
         }
 
         lock (deletes)
@@ -109,7 +110,7 @@ public sealed class AccountWebTests(ChromiumBrowser chromium) : IClassFixture<Ch
         Assert.All(await AccountKit.RowsOfAsync(server, uid), table => Assert.Equal(0, table.Value));
         using (var api = server.ClientFor(uid))
         {
-            Assert.Empty((await api.ListAsync()).Sessions());
+            Assert.Empty((await api.ListAsync()).Sessions);
         }
     }
 

@@ -1,3 +1,4 @@
+using FocusSync.Client;
 using FocusSync.Tests.Auth;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -49,7 +50,7 @@ public sealed class FirebaseSignInTests(ChromiumBrowser chromium) : IClassFixtur
         await api.CreateSessionAsync("Made elsewhere");
         await Expect(page.Card("Made elsewhere")).ToBeVisibleAsync(new() { Timeout = 1000 });
         await page.AddSyncedSessionAsync("Made in the page", "25:00", 30);
-        var titles = (await api.ListAsync()).GetProperty("sessions").EnumerateArray().Select(s => s.Str("title"));
+        var titles = (await api.ListAsync()).Sessions.Select(s => s.Title);
         Assert.Contains("Made in the page", titles);
 
         await page.Button("Sign out").ClickAsync();

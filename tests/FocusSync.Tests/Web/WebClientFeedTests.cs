@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
@@ -20,11 +21,11 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var (page, relay, api) = await OpenRelayedAsync(server, "Feed me");
-        var id = (await api.ListAsync()).Sessions()[0].Id();
+        var id = (await api.ListAsync()).Sessions[0].Id;
         var seq = await api.SeqAsync();
 
         await relay.MissNextEventAsync(() => api.StartAsync(id));
-        await api.EditSessionAsync(id, new { title = "Fed" });
+        await api.EditSessionAsync(id, new SessionChanges(Title: "Fed"));
 
         await Expect(page.Card("Fed")).ToHaveAttributeAsync("data-state", "running", Soon);
         Assert.Contains($"/changes?since={seq}&limit=500", relay.Requests);
@@ -36,12 +37,12 @@ public sealed class WebClientFeedTests(ChromiumBrowser chromium) : IClassFixture
     {
         await using var server = await FocusSyncApp.StartAsync(Db.Sqlite, AppOptions.Browser);
         var (page, relay, api) = await OpenRelayedAsync(server, "Pruned");
-        var id = (await api.ListAsync()).Sessions()[0].Id();
+        var id = (await api.ListAsync()).Sessions[0].Id;
         var seq = await api.SeqAsync();
 
         await relay.MissNextEventAsync(() => api.StartAsync(id));
         await server.QueryAsync(db => db.StoredChanges.ExecuteDeleteAsync(TestContext.Current.CancellationToken));
-        await api.EditSessionAsync(id, new { title = "Refetched" });
+        await api.EditSessionAsync(id, new SessionChanges(Title: "Refetched"));
 
         await Expect(page.Card("Refetched")).ToHaveAttributeAsync("data-state", "running", Soon);
         Assert.Contains($"/changes?since={seq}&limit=500", relay.Requests);
