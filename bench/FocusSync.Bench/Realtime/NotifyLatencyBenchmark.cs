@@ -32,6 +32,10 @@ public sealed class NotifyLatencyBenchmark : IBenchmark
         }
 
         var service = await MeasureServiceAsync(context, "FULL", users, measuredUsers, runs, samples, cancellationToken);
+
+        // The second goal's size: three times the connections, the same background load.
+        var manyUsers = Math.Min(users * 3, (int)Math.Max(measuredUsers + 1, (limit - 1_000) / TabsPerUser));
+        var many = await MeasureServiceAsync(context, "FULL", manyUsers, measuredUsers, runs, samples, cancellationToken);
         // Evidence for the p99 goal: the same run without an fsync per commit.
         var normal = await MeasureServiceAsync(context, "NORMAL", users, measuredUsers, runs, samples, cancellationToken);
         var baseline = await MeasureBaselineAsync(users, measuredUsers, runs, samples, cancellationToken);
@@ -54,6 +58,7 @@ public sealed class NotifyLatencyBenchmark : IBenchmark
         text.AppendLine("| side | p50 | p99 | max | background actions/s achieved | runs (p50 / p99) |");
         text.AppendLine("|---|---|---|---|---|---|");
         text.AppendLine(Row("service (default `synchronous=FULL`)", service));
+        text.AppendLine(Row($"service, {manyUsers * TabsPerUser:N0} connections", many));
         text.AppendLine(Row("service with `Database__SqliteSynchronous=NORMAL` (for comparison)", normal));
         text.AppendLine(Row("baseline (raw WebSocket relay)", baseline));
         text.AppendLine();
@@ -63,8 +68,10 @@ public sealed class NotifyLatencyBenchmark : IBenchmark
         text.AppendLine();
         text.AppendLine("| goal | value | |");
         text.AppendLine("|---|---|---|");
+        var manyP99 = Stats.Median(many.Select(r => r.P99));
         text.AppendLine($"| p50 < 5 ms | {Stats.F(p50)} ms | {Stats.YesNo(p50 < 5)} |");
-        text.AppendLine($"| p99 < 25 ms | {Stats.F(p99)} ms | {Stats.YesNo(p99 < 25)} |");
+        text.AppendLine($"| p99 < 5 ms at {users * TabsPerUser:N0} connections | {Stats.F(p99)} ms | {Stats.YesNo(p99 < 5)} |");
+        text.AppendLine($"| p99 < 25 ms at {manyUsers * TabsPerUser:N0} connections | {Stats.F(manyP99)} ms | {Stats.YesNo(manyP99 < 25)} |");
         text.AppendLine($"| p99 ≤ 2× baseline p99 | {Stats.F(ratio)}× ({Stats.F(baseP99)} ms) | {Stats.YesNo(ratio <= 2)} |");
         text.Append(note);
         return text.ToString();
