@@ -92,19 +92,25 @@ public sealed class FocusSyncClient : IDisposable
         return SendAsync<Session>(HttpMethod.Post, "sessions", body, cancellationToken, idempotencyKey);
     }
 
-    public Task<Session> StartAsync(long id, ActionTiming? timing = null, CancellationToken cancellationToken = default) =>
-        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/start", TimingBody(timing), cancellationToken);
+    /// <summary>Starts a session; a retry with the same <paramref name="idempotencyKey"/> returns the first answer and changes nothing.</summary>
+    public Task<Session> StartAsync(long id, ActionTiming? timing = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/start", TimingBody(timing), cancellationToken, idempotencyKey);
 
-    public Task<Session> PauseAsync(long id, ActionTiming? timing = null, CancellationToken cancellationToken = default) =>
-        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/pause", TimingBody(timing), cancellationToken);
+    /// <summary>Pauses a session; a retry with the same <paramref name="idempotencyKey"/> returns the first answer and changes nothing.</summary>
+    public Task<Session> PauseAsync(long id, ActionTiming? timing = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/pause", TimingBody(timing), cancellationToken, idempotencyKey);
 
-    public Task<Session> ResetAsync(long id, ActionTiming? timing = null, CancellationToken cancellationToken = default) =>
-        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/reset", TimingBody(timing), cancellationToken);
+    /// <summary>Resets a session's countdown; a retry with the same <paramref name="idempotencyKey"/> returns the first answer and changes nothing.</summary>
+    public Task<Session> ResetAsync(long id, ActionTiming? timing = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Session>(HttpMethod.Post, $"sessions/{id}/actions/reset", TimingBody(timing), cancellationToken, idempotencyKey);
 
-    public Task<SessionList> ResetAllAsync(long? at = null, CancellationToken cancellationToken = default) =>
-        SendAsync<SessionList>(HttpMethod.Post, "sessions/actions/reset-all", TimingBody(new ActionTiming(at)), cancellationToken);
+    /// <summary>Resets every session as one change; a retry with the same <paramref name="idempotencyKey"/> returns the first answer and changes nothing.</summary>
+    public Task<SessionList> ResetAllAsync(long? at = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SendAsync<SessionList>(HttpMethod.Post, "sessions/actions/reset-all", TimingBody(new ActionTiming(at)), cancellationToken, idempotencyKey);
 
-    public Task<Session> EditSessionAsync(long id, SessionChanges changes, ActionTiming? timing = null, CancellationToken cancellationToken = default)
+    /// <summary>Edits a session; a retry with the same <paramref name="idempotencyKey"/> returns the first answer and changes nothing.</summary>
+    public Task<Session> EditSessionAsync(
+        long id, SessionChanges changes, ActionTiming? timing = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         var body = changes.ToBody();
         foreach (var (name, value) in TimingBody(timing) ?? [])
@@ -112,10 +118,11 @@ public sealed class FocusSyncClient : IDisposable
             body[name] = value?.DeepClone();
         }
 
-        return SendAsync<Session>(HttpMethod.Patch, $"sessions/{id}", body, cancellationToken);
+        return SendAsync<Session>(HttpMethod.Patch, $"sessions/{id}", body, cancellationToken, idempotencyKey);
     }
 
-    public Task DeleteSessionAsync(long id, ActionTiming? timing = null, CancellationToken cancellationToken = default)
+    /// <summary>Deletes a session; a retry with the same <paramref name="idempotencyKey"/> succeeds again instead of finding it gone.</summary>
+    public Task DeleteSessionAsync(long id, ActionTiming? timing = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         var query = new List<string>();
         if (timing?.At is { } at)
@@ -128,7 +135,7 @@ public sealed class FocusSyncClient : IDisposable
             query.Add("baseVersion=" + version.ToString(CultureInfo.InvariantCulture));
         }
 
-        return SendAsync(HttpMethod.Delete, $"sessions/{id}" + (query.Count > 0 ? "?" + string.Join("&", query) : ""), null, cancellationToken);
+        return SendAsync(HttpMethod.Delete, $"sessions/{id}" + (query.Count > 0 ? "?" + string.Join("&", query) : ""), null, cancellationToken, idempotencyKey);
     }
 
     public async Task<IReadOnlyList<Group>> GetGroupsAsync(CancellationToken cancellationToken = default) =>
@@ -225,29 +232,30 @@ public sealed class FocusSyncClient : IDisposable
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
-        using var request = await RequestAsync(method, path, body, cancellationToken).ConfigureAwait(false);
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
+        using var request = await RequestAsync(method, path, body, cancellationToken, idempotencyKey).ConfigureAwait(false);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         await ThrowIfRefusedAsync(response, cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync<T>(Json.Options, cancellationToken).ConfigureAwait(false))
             ?? throw new FocusSyncApiException($"{method} /{path} answered {(int)response.StatusCode} with no body.");
     }
 
-    private async Task SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    private async Task SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
-        using var request = await RequestAsync(method, path, body, cancellationToken).ConfigureAwait(false);
+        using var request = await RequestAsync(method, path, body, cancellationToken, idempotencyKey).ConfigureAwait(false);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         await ThrowIfRefusedAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    private async Task<HttpRequestMessage> RequestAsync(
+        HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(cancellationToken).ConfigureAwait(false));
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json.Options);

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Net;
 using System.Threading.Channels;
 using FocusSync.Timekeeping;
+using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,8 +34,23 @@ public sealed class FocusSyncViewOptions
 
     public ReconnectBackoff Backoff { get; init; } = ReconnectBackoff.Default;
 
-    /// <summary>The handler of the REST requests (a proxy, say); a <see cref="SocketsHttpHandler"/> when null.</summary>
+    /// <summary>
+    /// The handler of the REST requests (a proxy, say); a <see cref="SocketsHttpHandler"/> when null. The hub
+    /// connection does not use it: give it its transport with <see cref="ConfigureHubConnection"/>.
+    /// </summary>
     public HttpMessageHandler? HttpMessageHandler { get; init; }
+
+    /// <summary>
+    /// Adjusts the hub connection's SignalR options after the view has set its address and
+    /// <see cref="HttpConnectionOptions.AccessTokenProvider"/> (which asks <see cref="TokenProvider"/>): for example
+    /// <see cref="HttpConnectionOptions.HttpMessageHandlerFactory"/> to send its HTTP requests (negotiation, long
+    /// polling) through a proxy or an in-memory test server, <see cref="HttpConnectionOptions.WebSocketFactory"/> to
+    /// open its WebSocket some other way, or <see cref="HttpConnectionOptions.Transports"/>. A handler from the
+    /// factory still gets the token from SignalR; a <see cref="HttpConnectionOptions.WebSocketFactory"/> replaces the
+    /// one that sends it, so it must send the token of <c>context.Options.AccessTokenProvider</c> itself (as an
+    /// <c>Authorization: Bearer</c> header).
+    /// </summary>
+    public Action<HttpConnectionOptions>? ConfigureHubConnection { get; init; }
 }
 
 public enum ConnectionState
@@ -137,8 +153,11 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
         _clock = new ServerClock(options.TimeProvider);
         Client = new FocusSyncClient(new Uri(options.BaseAddress, "."), options.TokenProvider, options.HttpMessageHandler);
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(options.BaseAddress, "hubs/sessions"), o => o.AccessTokenProvider = async () =>
-                await options.TokenProvider(_stopping.Token).ConfigureAwait(false))
+            .WithUrl(new Uri(options.BaseAddress, "hubs/sessions"), o =>
+            {
+                o.AccessTokenProvider = async () => await options.TokenProvider(_stopping.Token).ConfigureAwait(false);
+                options.ConfigureHubConnection?.Invoke(o);
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions = Json.Options);
         if (options.LoggerFactory is { } loggers)
         {

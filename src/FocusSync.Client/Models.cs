@@ -194,13 +194,22 @@ public enum AnalyticsPeriod
 public sealed record AnalyticsReport(
     string Period, DateOnly From, DateOnly To, string TimeZone, IReadOnlyList<AnalyticsBucket> Buckets, AnalyticsSummary Summary);
 
-public sealed record AnalyticsBucket(DateOnly Start, DateOnly End, double TotalSeconds, IReadOnlyList<AnalyticsItem> Items);
+/// <summary>
+/// One day, week or month; <see cref="End"/> is its last user-day. <see cref="InProgress"/> marks the bucket holding
+/// the user's current day: its goals can still be met, so an unmet one there is not (yet) a missed one.
+/// </summary>
+public sealed record AnalyticsBucket(DateOnly Start, DateOnly End, double TotalSeconds, IReadOnlyList<AnalyticsItem> Items, bool InProgress);
 
-public sealed record AnalyticsItem(long SessionId, string Title, long? GroupId, double Seconds, int? GoalMinutes, bool? GoalMet);
+/// <summary>
+/// A session's time in one bucket. A deleted session appears only where it has time, marked <see cref="Deleted"/>;
+/// its goal is what it was that day.
+/// </summary>
+public sealed record AnalyticsItem(long SessionId, string Title, long? GroupId, double Seconds, int? GoalMinutes, bool? GoalMet, bool Deleted);
 
 public sealed record AnalyticsSummary(double TotalSeconds, IReadOnlyList<AnalyticsSessionSummary> Sessions);
 
-public sealed record AnalyticsSessionSummary(long SessionId, string Title, long? GroupId, double Seconds, int? CurrentStreakDays);
+/// <summary>A session's time over the whole range and its current streak of goal-met user-days (null when goalless).</summary>
+public sealed record AnalyticsSessionSummary(long SessionId, string Title, long? GroupId, double Seconds, int? CurrentStreakDays, bool Deleted);
 
 /// <summary>The format of <c>GET /me/export</c>: one JSON document, or CSV files in a ZIP archive.</summary>
 public enum ExportFormat

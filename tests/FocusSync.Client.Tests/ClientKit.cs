@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using FocusSync.Tests.Infrastructure;
 
 namespace FocusSync.Client.Tests;
@@ -6,10 +5,9 @@ namespace FocusSync.Client.Tests;
 /// <summary>Live views and REST clients of the library against the real service (Kestrel on a loopback port).</summary>
 public static class ClientKit
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Timeout = Views.Timeout;
 
-    /// <summary>Short waits between reconnect attempts, so that a test does not wait out the production backoff.</summary>
-    public static readonly ReconnectBackoff Fast = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200));
+    public static readonly ReconnectBackoff Fast = Views.Fast;
 
     public static Task<FocusSyncApp> StartAppAsync(Db db) => FocusSyncApp.StartAsync(db, new AppOptions { RealSockets = true });
 
@@ -43,36 +41,6 @@ public static class ClientKit
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await view.WhenSyncedAsync(timeout.Token);
-    }
-
-    /// <summary>Waits, without polling the clock, until <paramref name="condition"/> holds after one of the view's notifications.</summary>
-    public static async Task UntilAsync(this FocusSyncView view, Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            void OnChanged(object? sender, PropertyChangedEventArgs e) => changed.TrySetResult();
-            view.PropertyChanged += OnChanged;
-            try
-            {
-                if (condition())
-                {
-                    return;
-                }
-
-                await changed.Task.WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"Timed out waiting until {what}; the view has seq {view.Seq}, {view.ConnectionState}, sessions: "
-                    + string.Join(", ", view.Sessions));
-            }
-            finally
-            {
-                view.PropertyChanged -= OnChanged;
-            }
-        }
     }
 
     /// <summary>Waits until each view has every change the server has, and checks that each shows exactly the server's state.</summary>

@@ -54,6 +54,21 @@ public sealed class LiveViewTests
         Assert.Equal([id], first.Sessions.Select(s => s.Id));
     }
 
+    [Fact]
+    public async Task AViewGivenAHubTransportFollowsAnInMemoryTestServer()
+    {
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite);
+        var uid = FocusSyncApp.NewUserId();
+        using var server = app.ClientFor(uid);
+        await using var view = await app.ConnectViewAsync(uid);
+
+        var session = await server.CreateSessionAsync();
+        await server.StartAsync(session.Id);
+
+        await view.UntilAsync(() => view.Sessions.SingleOrDefault()?.IsRunning == true, "the hub's events reach the view");
+        Assert.Equal((ConnectionState.Connected, session.Id), (view.ConnectionState, view.Sessions.Single().Id));
+    }
+
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task AViewDisconnectedForAWhileCatchesUpFromTheFeedWithoutARefetch(Db db)

@@ -22,7 +22,7 @@ public sealed class RestClientTests
         var session = await client.CreateSessionAsync(NewSession.Countdown("a", TimeSpan.FromMinutes(5), 10), cancellationToken: Ct);
         await client.StartAsync(session.Id, cancellationToken: Ct);
         var stale = await Assert.ThrowsAsync<FocusSyncConflictException>(
-            () => client.PauseAsync(session.Id, new ActionTiming(BaseVersion: session.Version), Ct));
+            () => client.PauseAsync(session.Id, new ActionTiming(BaseVersion: session.Version), cancellationToken: Ct));
         var missing = await Assert.ThrowsAsync<FocusSyncNotFoundException>(() => client.GetSessionAsync(session.Id + 1000, Ct));
         var gone = await Assert.ThrowsAsync<FocusSyncGoneException>(() => client.GetChangesAsync(1000, cancellationToken: Ct));
 
@@ -32,6 +32,32 @@ public sealed class RestClientTests
         Assert.Equal((HttpStatusCode.PreconditionFailed, 2, "RUNNING"), (stale.Status, stale.Current!.Version, stale.Current.State));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);
         Assert.Equal(HttpStatusCode.Gone, gone.Status);
+    }
+
+    [Theory]
+    [ClassData(typeof(Databases))]
+    public async Task EverySessionCommandRetriedWithItsIdempotencyKeyReplaysTheFirstAnswerAndActsOnce(Db db)
+    {
+        await using var app = await ClientKit.StartAppAsync(db);
+        using var client = ClientKit.RestClient(app, FocusSyncApp.NewUserId());
+        var id = (await client.CreateSessionAsync(NewSession.Countdown("a", TimeSpan.FromMinutes(5), 10), cancellationToken: Ct)).Id;
+        var started = await client.StartAsync(id, idempotencyKey: "start", cancellationToken: Ct);
+        var paused = await client.PauseAsync(id, idempotencyKey: "pause", cancellationToken: Ct);
+        var reset = await client.ResetAsync(id, idempotencyKey: "reset", cancellationToken: Ct);
+        var all = await client.ResetAllAsync(idempotencyKey: "reset-all", cancellationToken: Ct);
+        var edited = await client.EditSessionAsync(id, new SessionChanges(Title: "renamed"), idempotencyKey: "edit", cancellationToken: Ct);
+        await client.DeleteSessionAsync(id, idempotencyKey: "delete", cancellationToken: Ct);
+        var seq = (await client.GetSessionsAsync(Ct)).Seq;
+
+        // The session is gone: acting on it anew would be a 404 and a reset-all would reset nothing, so each answer
+        // below can only be the stored first one.
+        Assert.Equal(started, await client.StartAsync(id, idempotencyKey: "start", cancellationToken: Ct));
+        Assert.Equal(paused, await client.PauseAsync(id, idempotencyKey: "pause", cancellationToken: Ct));
+        Assert.Equal(reset, await client.ResetAsync(id, idempotencyKey: "reset", cancellationToken: Ct));
+        Assert.Equal(all.Sessions, (await client.ResetAllAsync(idempotencyKey: "reset-all", cancellationToken: Ct)).Sessions);
+        Assert.Equal(edited, await client.EditSessionAsync(id, new SessionChanges(Title: "renamed"), idempotencyKey: "edit", cancellationToken: Ct));
+        await client.DeleteSessionAsync(id, idempotencyKey: "delete", cancellationToken: Ct);
+        Assert.Equal(seq, (await client.GetSessionsAsync(Ct)).Seq);
     }
 
     [Fact]

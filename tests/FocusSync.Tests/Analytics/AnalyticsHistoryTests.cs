@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
@@ -183,10 +181,9 @@ public sealed class AnalyticsHistoryTests
         Assert.Null(Report.Item(report.Bucket("2026-06-11"), gone));
         ItemAssert.Goal(report.Item("2026-06-11", kept), 0, 20, false);
         Assert.Equal(1500, report.SummaryOf(gone).Seconds);
-        var raw = await DeletedFlagsAsync(user, "from=2026-06-10&to=2026-06-11");
-        Assert.True(raw.Items[("2026-06-10", gone)]);
-        Assert.True(raw.Summary[gone]);
-        Assert.False(raw.Items[("2026-06-10", kept)]);
+        Assert.True(item.Deleted);
+        Assert.True(report.SummaryOf(gone).Deleted);
+        Assert.False(report.Item("2026-06-10", kept).Deleted);
         // Like any missing today, the day after the deletion ends the streak only when it ends.
         Assert.Equal(1, report.SummaryOf(gone).CurrentStreakDays);
     }
@@ -210,7 +207,7 @@ public sealed class AnalyticsHistoryTests
 
         Assert.All(report.Buckets, b => Assert.Null(Report.Item(b, idle)));
         Assert.Null(Report.Item(report.Bucket("2026-06-10"), used));
-        Assert.True((await DeletedFlagsAsync(user, "from=2026-06-10&to=2026-06-13")).Items[("2026-06-11", used)]);
+        Assert.True(report.Item("2026-06-11", used).Deleted);
         Assert.Equal([used], report.Analytics.Summary.Sessions.Select(s => s.SessionId));
     }
 
@@ -223,12 +220,11 @@ public sealed class AnalyticsHistoryTests
         using var user = await UserClient.SignInAsync(app, new SettingsChanges(TimeZone: "Asia/Tokyo"));
 
         // 08:00 UTC is 17:00 in Tokyo: the user's current day is the 10th, and the week of the 8th holds it.
-        // The library's report has no inProgress flag: read it from the wire.
-        var daily = await RawReportAsync(user, "period=daily&from=2026-06-09&to=2026-06-11");
-        var weekly = await RawReportAsync(user, "period=weekly&from=2026-06-01&to=2026-06-14");
+        var daily = await user.ReportAsync(AnalyticsPeriod.Daily, "2026-06-09", "2026-06-11");
+        var weekly = await user.ReportAsync(AnalyticsPeriod.Weekly, "2026-06-01", "2026-06-14");
 
-        Assert.Equal([false, true, false], daily.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
-        Assert.Equal([false, true], weekly.Buckets.Select(b => b.GetProperty("inProgress").GetBoolean()));
+        Assert.Equal([false, true, false], daily.Buckets.Select(b => b.InProgress));
+        Assert.Equal([false, true], weekly.Buckets.Select(b => b.InProgress));
     }
 
     [Theory]
@@ -303,23 +299,6 @@ public sealed class AnalyticsHistoryTests
         await user.PauseAsync(id);
         user.At("2026-07-13T09:00");
         Assert.Equal(0, (await user.ReportAsync(AnalyticsPeriod.Daily)).SummaryOf(id).CurrentStreakDays);
-    }
-
-    private static async Task<(JsonElement Report, IReadOnlyList<JsonElement> Buckets)> RawReportAsync(UserClient user, string query)
-    {
-        var report = await user.GetAsync("/analytics?" + query).ExpectAsync(HttpStatusCode.OK);
-        return (report, [.. report.GetProperty("buckets").EnumerateArray()]);
-    }
-
-    /// <summary>The <c>deleted</c> flags of a daily report's items (by bucket start and session) and summary (by session), which the library's report lacks.</summary>
-    private static async Task<(Dictionary<(string, long), bool> Items, Dictionary<long, bool> Summary)> DeletedFlagsAsync(UserClient user, string range)
-    {
-        var (report, buckets) = await RawReportAsync(user, "period=daily&" + range);
-        var items = buckets.SelectMany(b => b.GetProperty("items").EnumerateArray().Select(i => (b.GetProperty("start").GetString()!, i)))
-            .ToDictionary(x => (x.Item1, x.i.GetProperty("sessionId").GetInt64()), x => x.i.GetProperty("deleted").GetBoolean());
-        var summary = report.GetProperty("summary").GetProperty("sessions").EnumerateArray()
-            .ToDictionary(s => s.GetProperty("sessionId").GetInt64(), s => s.GetProperty("deleted").GetBoolean());
-        return (items, summary);
     }
 }
 

@@ -3,6 +3,7 @@ using FocusSync.Api.Data;
 using FocusSync.Api.Http;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
+using Session = FocusSync.Client.Session;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -15,8 +16,8 @@ namespace FocusSync.Tests.Data;
 /// <summary>An Idempotency-Key binds its first response for Idempotency:Retention; then it is new again and its record is deleted.</summary>
 public sealed class IdempotencyRetentionTests
 {
-    private const string First = """{"title":"first","initialDuration":60,"dailyGoalMinutes":1}""";
-    private const string Second = """{"title":"second","initialDuration":60,"dailyGoalMinutes":1}""";
+    private static readonly NewSession First = new("first", 60, 1);
+    private static readonly NewSession Second = new("second", 60, 1);
 
     [Theory]
     [ClassData(typeof(Databases))]
@@ -29,20 +30,20 @@ public sealed class IdempotencyRetentionTests
         });
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var key = Guid.NewGuid().ToString();
-        var first = await PostAsync(client, key, First).ExpectAsync(HttpStatusCode.Created);
+        var first = await CreateAsync(client, key, First);
 
         app.Clock.Advance(TimeSpan.FromMinutes(59));
-        Assert.Equal(first.GetRawText(), (await PostAsync(client, key, First).ExpectAsync(HttpStatusCode.Created)).GetRawText());
-        await PostAsync(client, key, Second).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(first, await CreateAsync(client, key, First));
+        await RefusedAsReusedAsync(client, key, Second);
         app.Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(1, await app.QueryAsync(d => d.IdempotentRequests.CountAsync()));
-        var second = await PostAsync(client, key, Second).ExpectAsync(HttpStatusCode.Created);
-        var replayed = await PostAsync(client, key, Second).ExpectAsync(HttpStatusCode.Created);
+        var second = await CreateAsync(client, key, Second);
+        var replayed = await CreateAsync(client, key, Second);
 
-        Assert.NotEqual(first.Id(), second.Id());
-        Assert.Equal(second.GetRawText(), replayed.GetRawText());
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(second, replayed);
         Assert.Equal(["first", "second"], (await client.ListAsync()).Sessions.Select(s => s.Title));
-        await PostAsync(client, key, First).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await RefusedAsReusedAsync(client, key, First);
     }
 
     [Theory]
@@ -59,11 +60,11 @@ public sealed class IdempotencyRetentionTests
         using var other = app.ClientFor(FocusSyncApp.NewUserId());
         for (var i = 0; i < 5; i++)
         {
-            await PostAsync(i % 2 == 0 ? client : other, $"old-{i}", First).ExpectAsync(HttpStatusCode.Created);
+            await CreateAsync(i % 2 == 0 ? client : other, $"old-{i}", First);
         }
 
         app.Clock.Advance(TimeSpan.FromMinutes(30));
-        await PostAsync(client, "recent", First).ExpectAsync(HttpStatusCode.Created);
+        await CreateAsync(client, "recent", First);
         app.Clock.Advance(TimeSpan.FromMinutes(30));
 
         var deleted = await Pruner(app).PruneAsync(CancellationToken.None);
@@ -83,7 +84,7 @@ public sealed class IdempotencyRetentionTests
             ["Idempotency:PruneInterval"] = "00:10:00",
         });
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        await PostAsync(client, "soon-expired", First).ExpectAsync(HttpStatusCode.Created);
+        await CreateAsync(client, "soon-expired", First);
 
         // The sweep sleeps on the service's clock: move it a sweep interval at a time until the record is gone.
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -118,6 +119,12 @@ public sealed class IdempotencyRetentionTests
     private static IdempotencyPruner Pruner(FocusSyncApp app) =>
         app.Services.GetServices<IHostedService>().OfType<IdempotencyPruner>().Single();
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, string body) =>
-        client.SendJsonAsync(HttpMethod.Post, "/sessions", body, h => h.Add("Idempotency-Key", key));
+    private static Task<Session> CreateAsync(UserClient client, string key, NewSession session) =>
+        client.Api.CreateSessionAsync(session, key, cancellationToken: TestContext.Current.CancellationToken);
+
+    private static async Task RefusedAsReusedAsync(UserClient client, string key, NewSession session)
+    {
+        var refused = await Assert.ThrowsAsync<FocusSyncValidationException>(() => CreateAsync(client, key, session));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
+    }
 }

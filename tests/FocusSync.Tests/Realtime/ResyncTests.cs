@@ -1,5 +1,4 @@
-using System.Net;
-using System.Text.Json;
+using System.Globalization;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 
@@ -15,8 +14,7 @@ public sealed class ResyncTests
         using var user = app.ClientFor(FocusSyncApp.NewUserId());
         var startSeq = await user.SeqAsync();
         await using var recorder = await app.ConnectHubAsync(user.Uid);
-        var reconnecting = await app.ConnectHubAsync(user.Uid);
-        var mirror = await ClientState.StartAsync(user);
+        var reconnecting = await app.ConnectViewAsync(user.Uid);
         var random = new Random(20260601);
         var live = new List<long>();
 
@@ -28,40 +26,26 @@ public sealed class ResyncTests
             }
             else if (step == 120)
             {
-                // The documented reconnect: connect first, then fetch, then apply what is newer than the fetch.
-                reconnecting = await app.ConnectHubAsync(user.Uid);
-                mirror = await ClientState.StartAsync(user);
+                // The documented reconnect, as the client library does it: connect first, then fetch, then apply what is newer than the fetch.
+                reconnecting = await app.ConnectViewAsync(user.Uid);
             }
 
             await RandomActionAsync(app, user, random, live);
-            if (step < 80 || step >= 120)
-            {
-                while (reconnecting.TryNext(out var change))
-                {
-                    await mirror.ApplyAsync(change);
-                }
-            }
         }
 
-        // The mirror holds sessions as the events carry them, so the server's list is compared as the wire carries it too.
-        var server = await RawListAsync(user);
-        var endSeq = server.GetProperty("seq").GetInt64();
-        while (mirror.Seq < endSeq)
-        {
-            await mirror.ApplyAsync(await reconnecting.NextAsync());
-        }
-
-        var expected = Normalize(server.Sessions(), app);
-        var rebuilt = Normalize(mirror.Sessions, app);
+        var server = await user.ListAsync();
+        await reconnecting.UntilAsync(() => reconnecting.Seq >= server.Seq, $"the view reaches seq {server.Seq}");
+        var expected = server.Sessions.OrderBy(s => s.Id).Select(Shape.Of).ToList();
+        var rebuilt = reconnecting.Sessions.OrderBy(s => s.Id).Select(s => Shape.Of(s, server.ServerTimeMs)).ToList();
         Assert.True(expected.SequenceEqual(rebuilt), $"server:\n{string.Join("\n", expected)}\nrebuilt:\n{string.Join("\n", rebuilt)}");
         var seqs = new List<long>();
-        while (seqs.Count < endSeq - startSeq)
+        while (seqs.Count < server.Seq - startSeq)
         {
             seqs.Add((await recorder.NextAsync()).Seq());
         }
 
         // Gap-free and each once; two commits of one user racing (a request and the due-work job) may swap arrival order.
-        Assert.Equal(Enumerable.Range(1, (int)(endSeq - startSeq)).Select(i => startSeq + i), seqs.Order());
+        Assert.Equal(Enumerable.Range(1, (int)(server.Seq - startSeq)).Select(i => startSeq + i), seqs.Order());
         await reconnecting.DisposeAsync();
     }
 
@@ -102,103 +86,19 @@ public sealed class ResyncTests
         }
     }
 
-    /// <summary>Sessions as a client shows them now: a running countdown projected from its event's serverTimeMs.</summary>
-    private static Task<JsonElement> RawListAsync(UserClient user) =>
-        user.GetAsync("/sessions", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-
-    private static List<string> Normalize(IEnumerable<JsonElement> sessions, FocusSyncApp app) =>
-        [.. sessions.OrderBy(s => s.GetProperty("id").GetInt64()).Select(s => string.Join(", ", s.EnumerateObject()
-            .Where(p => p.Name is not ("timeLeft" or "focusSeconds" or "asOfMs"))
-            .Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}")
-            .Append($"timeLeft={Project(s, "timeLeft", -1, app):F3}")
-            .Append($"focusSeconds={Project(s, "focusSeconds", 1, app):F3}")))];
-
-    private static double? Project(JsonElement session, string field, int direction, FocusSyncApp app)
+    /// <summary>What a person sees of a session at one instant of the server's clock, to the millisecond.</summary>
+    private sealed record Shape(
+        long Id, string Title, long? GroupId, bool NoGoal, int? InitialDuration, int? DailyGoalMinutes, string State, bool IsCompleted,
+        int Version, long? TargetTimeMs, long? RunStartedAtMs, DateTimeOffset CreatedAt, string TimeLeft, string FocusSeconds)
     {
-        if (session.GetProperty(field).ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
+        public static Shape Of(Session s) => new(
+            s.Id, s.Title, s.GroupId, s.NoGoal, s.InitialDuration, s.DailyGoalMinutes, s.State, s.IsCompleted, s.Version, s.TargetTimeMs,
+            s.RunStartedAtMs, s.CreatedAt, Seconds(s.TimeLeft), Seconds(s.FocusSeconds));
 
-        var value = session.GetProperty(field).GetDouble();
-        var running = session.GetProperty("state").GetString() == "RUNNING";
-        var asOf = session.TryGetProperty("asOfMs", out var at) ? at.GetInt64() : app.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-        return running ? value + (direction * (app.Clock.GetUtcNow().ToUnixTimeMilliseconds() - asOf) / 1000.0) : value;
-    }
+        public static Shape Of(LiveSession s, long atMs) => new(
+            s.Id, s.Title, s.GroupId, s.NoGoal, s.InitialDuration, s.DailyGoalMinutes, s.State, s.IsCompleted, s.Version, s.TargetTimeMs,
+            s.RunStartedAtMs, s.CreatedAt, Seconds(s.TimeLeftAt(atMs)), Seconds(s.FocusSecondsAt(atMs)));
 
-    /// <summary>A client following docs/realtime.md: apply seq + 1, ignore what it has, refetch on a gap.</summary>
-    private sealed class ClientState(UserClient user)
-    {
-        private readonly Dictionary<long, JsonElement> _sessions = [];
-
-        public long Seq { get; private set; }
-
-        public IEnumerable<JsonElement> Sessions => _sessions.Values;
-
-        public static async Task<ClientState> StartAsync(UserClient user)
-        {
-            var state = new ClientState(user);
-            await state.ResyncAsync();
-            return state;
-        }
-
-        public async Task ApplyAsync(JsonElement change)
-        {
-            var seq = change.Seq();
-            if (seq <= Seq)
-            {
-                return;
-            }
-
-            if (seq != Seq + 1)
-            {
-                await ResyncAsync();
-                return;
-            }
-
-            var at = change.GetProperty("serverTimeMs").GetInt64();
-            switch (change.Type())
-            {
-                case "resetAll" or "autoReset":
-                    _sessions.Clear();
-                    foreach (var session in change.GetProperty("sessions").EnumerateArray())
-                    {
-                        Put(session, at);
-                    }
-
-                    break;
-                case "deleteSession":
-                    _sessions.Remove(change.GetProperty("sessionId").GetInt64());
-                    break;
-                default:
-                    if (change.TryGetProperty("session", out var one))
-                    {
-                        Put(one, at);
-                    }
-
-                    break;
-            }
-
-            Seq = seq;
-        }
-
-        private async Task ResyncAsync()
-        {
-            var list = await RawListAsync(user);
-            _sessions.Clear();
-            foreach (var session in list.Sessions())
-            {
-                Put(session, list.GetProperty("serverTimeMs").GetInt64());
-            }
-
-            Seq = list.GetProperty("seq").GetInt64();
-        }
-
-        private void Put(JsonElement session, long asOfMs)
-        {
-            var copy = JsonSerializer.SerializeToNode(session)!.AsObject();
-            copy["asOfMs"] = asOfMs;
-            _sessions[session.GetProperty("id").GetInt64()] = JsonSerializer.SerializeToElement(copy);
-        }
+        private static string Seconds(double? value) => value?.ToString("F3", CultureInfo.InvariantCulture) ?? "null";
     }
 }

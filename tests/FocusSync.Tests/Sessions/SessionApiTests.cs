@@ -673,10 +673,11 @@ public sealed class SessionApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var key = Guid.NewGuid().ToString();
 
-        await client.SendJsonAsync(HttpMethod.Post, "/sessions", """{"title":"one","initialDuration":60,"dailyGoalMinutes":1}""",
-            h => h.Add("Idempotency-Key", key)).ExpectAsync(HttpStatusCode.Created);
-        await client.SendJsonAsync(HttpMethod.Post, "/sessions", """{"title":"two","initialDuration":60,"dailyGoalMinutes":1}""",
-            h => h.Add("Idempotency-Key", key)).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await client.Api.CreateSessionAsync(new NewSession("one", 60, 1), key, cancellationToken: TestContext.Current.CancellationToken);
+        var refused = await Assert.ThrowsAsync<FocusSyncValidationException>(
+            () => client.Api.CreateSessionAsync(new NewSession("two", 60, 1), key, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
 
         Assert.Equal(["one"], (await client.ListAsync()).Sessions.Select(s => s.Title));
     }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using static FocusSync.Tests.Sync.SyncKit;
@@ -15,6 +13,8 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
 {
     private const string Key = "Idempotency-Key";
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task AnActionRetriedWithItsKeyReturnsTheFirstResultAndChangesNothing(Db db)
@@ -22,34 +22,29 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
-        var first = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", "{}", h => h.Add(Key, "start-1"))
-            .ExpectAsync(HttpStatusCode.OK);
+        var first = await client.Api.StartAsync(id, idempotencyKey: "start-1", cancellationToken: Ct);
         await client.ActAsync(id, "pause");
         var seq = await client.SeqAsync();
 
-        var retry = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", "{ }", h => h.Add(Key, "start-1"))
-            .ExpectAsync(HttpStatusCode.OK);
+        var retry = await client.Api.StartAsync(id, idempotencyKey: "start-1", cancellationToken: Ct);
 
-        Assert.Equal(first.GetRawText(), retry.GetRawText());
+        Assert.Equal(first, retry);
         Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).State);
         Assert.Equal(seq, await client.SeqAsync());
     }
 
     [Theory]
     [ClassData(typeof(Databases))]
-    public async Task ADeleteRetriedWithItsKeyIs204AgainNotA404(Db db)
+    public async Task ADeleteRetriedWithItsKeySucceedsAgainWhereADeleteWithoutItFindsNoSession(Db db)
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
 
-        foreach (var _ in Enumerable.Range(0, 2))
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, $"/sessions/{id}") { Headers = { { Key, "delete-1" } } };
-            await client.SendAsync(request, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
-        }
+        await client.Api.DeleteSessionAsync(id, idempotencyKey: "delete-1", cancellationToken: Ct);
+        await client.Api.DeleteSessionAsync(id, idempotencyKey: "delete-1", cancellationToken: Ct);
 
-        await client.DeleteAsync($"/sessions/{id}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await Assert.ThrowsAsync<FocusSyncNotFoundException>(() => client.DeleteSessionAsync(id));
     }
 
     [Theory]
@@ -61,14 +56,15 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         var id = await client.CreateSessionIdAsync();
         await client.ActAsync(id, "start");
 
-        var first = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/pause", """{"baseVersion":1}""", h => h.Add(Key, "stale"))
-            .ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var first = await Assert.ThrowsAsync<FocusSyncConflictException>(
+            () => client.Api.PauseAsync(id, new ActionTiming(BaseVersion: 1), "stale", Ct));
         await client.ActAsync(id, "pause");
-        var retry = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/pause", """{"baseVersion":1}""", h => h.Add(Key, "stale"))
-            .ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var retry = await Assert.ThrowsAsync<FocusSyncConflictException>(
+            () => client.Api.PauseAsync(id, new ActionTiming(BaseVersion: 1), "stale", Ct));
 
-        Assert.Equal(first.GetProperty("session").GetRawText(), retry.GetProperty("session").GetRawText());
-        Assert.Equal(first.Str("detail"), retry.Str("detail"));
+        Assert.Equal("RUNNING", first.Current!.State);
+        Assert.Equal(first.Current, retry.Current);
+        Assert.Equal(first.Detail, retry.Detail);
     }
 
     [Theory]
@@ -79,14 +75,11 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var a = await client.CreateSessionIdAsync();
         var b = await client.CreateSessionIdAsync();
-        await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{a}/actions/start", "{}", h => h.Add(Key, "k")).ExpectAsync(HttpStatusCode.OK);
+        await client.Api.StartAsync(a, idempotencyKey: "k", cancellationToken: Ct);
 
-        await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{b}/actions/start", "{}", h => h.Add(Key, "k"))
-            .ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
-        await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{a}/actions/pause", "{}", h => h.Add(Key, "k"))
-            .ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
-        await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{a}/actions/start", """{"at":1}""", h => h.Add(Key, "k"))
-            .ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await RefusedAsReusedAsync(() => client.Api.StartAsync(b, idempotencyKey: "k", cancellationToken: Ct));
+        await RefusedAsReusedAsync(() => client.Api.PauseAsync(a, idempotencyKey: "k", cancellationToken: Ct));
+        await RefusedAsReusedAsync(() => client.Api.StartAsync(a, new ActionTiming(At: 1), "k", Ct));
 
         Assert.Equal("PAUSED", (await client.GetSessionAsync(b)).State);
     }
@@ -99,9 +92,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var id = await client.CreateSessionIdAsync();
         var at = app.NowMs();
-        // The library sends no Idempotency-Key with an action: the action alone is sent raw.
-        var alone = await client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/start", $$"""{"at":{{at}},"baseVersion":1}""",
-            h => h.Add(Key, "queued-1")).ExpectAsync(HttpStatusCode.OK);
+        var alone = await client.Api.StartAsync(id, new ActionTiming(at, 1), "queued-1", Ct);
         await client.ActAsync(id, "pause");
         var seq = await client.SeqAsync();
 
@@ -109,7 +100,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
 
         var result = Assert.Single(batch.Results);
         Assert.Equal(200, result.Status);
-        Assert.Equal(alone.Deserialize<Session>(JsonSerializerOptions.Web), result.Session);
+        Assert.Equal(alone, result.Session);
         Assert.Equal(seq, batch.Seq);
     }
 
@@ -122,7 +113,7 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         var at = app.NowMs();
         var batch = await client.SyncAsync(Op(OperationKind.Create, body: new { title = "once", noGoal = true }, at: at, key: "create-1"));
 
-        var alone = await client.Api.CreateSessionAsync(NewSession.Stopwatch("once"), "create-1", at, TestContext.Current.CancellationToken);
+        var alone = await client.Api.CreateSessionAsync(NewSession.Stopwatch("once"), "create-1", at, Ct);
 
         Assert.Equal(batch.Results[0].Session, alone);
         Assert.Single((await client.ListAsync()).Sessions);
@@ -166,9 +157,9 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
         var id = await client.CreateSessionIdAsync();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
-            client.SendJsonAsync(HttpMethod.Post, $"/sessions/{id}/actions/pause", "{}", h => h.Add(Key, "pause-once")).ExpectAsync(HttpStatusCode.OK)));
+            client.Api.PauseAsync(id, idempotencyKey: "pause-once", cancellationToken: Ct)));
 
-        Assert.Single(answers.Select(a => a.GetRawText()).Distinct());
+        Assert.Single(answers.Distinct());
     }
 
     [Theory]
@@ -185,5 +176,11 @@ public sealed class IdempotencyApiTests(Apps apps) : IClassFixture<Apps>
             .ExpectInvalidAsync("operations[0].idempotencyKey");
 
         Assert.Equal("PAUSED", (await client.GetSessionAsync(id)).State);
+    }
+
+    private static async Task RefusedAsReusedAsync(Func<Task> send)
+    {
+        var refused = await Assert.ThrowsAsync<FocusSyncValidationException>(send);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
     }
 }

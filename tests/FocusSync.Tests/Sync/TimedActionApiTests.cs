@@ -236,8 +236,8 @@ public sealed class TimedActionApiTests
         var created = await client.Api.CreateSessionAsync(new NewSession("t", 3600, 60), at: t0, cancellationToken: TestContext.Current.CancellationToken);
         var id = created.Id;
         var started = await client.ActAsync(id, "start", new ActionTiming(t0 + 60_000));
-        var edited = await client.Api.EditSessionAsync(id, new SessionChanges(InitialDuration: 7200), new ActionTiming(t0 + 120_000, 2), TestContext.Current.CancellationToken);
-        await client.Api.DeleteSessionAsync(id, new ActionTiming(t0 + 180_000, 3), TestContext.Current.CancellationToken);
+        var edited = await client.Api.EditSessionAsync(id, new SessionChanges(InitialDuration: 7200), new ActionTiming(t0 + 120_000, 2), cancellationToken: TestContext.Current.CancellationToken);
+        await client.Api.DeleteSessionAsync(id, new ActionTiming(t0 + 180_000, 3), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal((t0, t0), (created.AppliedAtMs, created.CreatedAt.ToUnixTimeMilliseconds()));
         Assert.Equal(t0 + 60_000, started.AppliedAtMs);
