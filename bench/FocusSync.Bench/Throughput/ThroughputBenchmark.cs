@@ -21,26 +21,27 @@ public sealed class ThroughputBenchmark : IBenchmark
         var clients = context.Smoke ? 4 : 64;
         var runs = context.Smoke ? 1 : 3;
         var duration = TimeSpan.FromSeconds(context.Smoke ? 0.5 : 5);
-        var stores = new List<(string Label, Func<Task<Store>> Prepare)>
+        // FULL's goal assumes group commit: several users' actions sharing one fsync, where the baseline pays one each.
+        var stores = new List<(string Label, double Goal, Func<Task<Store>> Prepare)>
         {
-            ("SQLite, synchronous=FULL", () => Task.FromResult(Store.Sqlite("FULL", clients))),
-            ("SQLite, synchronous=NORMAL", () => Task.FromResult(Store.Sqlite("NORMAL", clients))),
+            ("SQLite, synchronous=FULL", 1.5, () => Task.FromResult(Store.Sqlite("FULL", clients))),
+            ("SQLite, synchronous=NORMAL", 0.5, () => Task.FromResult(Store.Sqlite("NORMAL", clients))),
         };
         if (context.Postgres is { } admin)
         {
-            stores.Add(("PostgreSQL", () => Store.PostgresAsync(admin, clients, cancellationToken)));
+            stores.Add(("PostgreSQL", 0.5, () => Store.PostgresAsync(admin, clients, cancellationToken)));
         }
 
         var rows = new List<string>();
         var allMet = true;
-        foreach (var (label, prepare) in stores)
+        foreach (var (label, goal, prepare) in stores)
         {
             await using var store = await prepare();
             var (service, baseline, delivered) = await MeasureAsync(context, store, clients, runs, duration, cancellationToken);
             var ratio = Stats.Median(service) / Stats.Median(baseline);
-            allMet &= ratio >= 0.5;
+            allMet &= ratio >= goal;
             rows.Add($"| {label} | {Stats.N(Stats.Median(service))} ({string.Join(", ", service.Select(Stats.N))}) | "
-                + $"{Stats.N(Stats.Median(baseline))} ({string.Join(", ", baseline.Select(Stats.N))}) | {Stats.F(ratio)} | {delivered} | {Stats.YesNo(ratio >= 0.5)} |");
+                + $"{Stats.N(Stats.Median(baseline))} ({string.Join(", ", baseline.Select(Stats.N))}) | {Stats.F(ratio)} | {delivered} | ≥ {Stats.F(goal)}: {Stats.YesNo(ratio >= goal)} |");
         }
 
         var text = new StringBuilder();
@@ -52,10 +53,10 @@ public sealed class ThroughputBenchmark : IBenchmark
             + "connections that receive every action's event. Baseline: a bare minimal-API endpoint in the bench program (its `baseline-server` "
             + "child process) running one `UPDATE … RETURNING` through raw Microsoft.Data.Sqlite on a pooled connection with the same pragmas, "
             + "or through raw Npgsql on its own database of the same server. "
-            + "Actions per second, median (each run); goal: service ≥ 50 % of the baseline."
+            + "Actions per second, median (each run); goal: the service at least 0.50 of its baseline, 1.5 with `FULL`."
             + (context.Postgres is null ? " PostgreSQL was not measured in this run (`FOCUSSYNC_BENCH_POSTGRES` unset)." : ""));
         text.AppendLine();
-        text.AppendLine("| database | service actions/s | baseline actions/s | ratio | events delivered | goal ≥ 0.50 |");
+        text.AppendLine("| database | service actions/s | baseline actions/s | ratio | events delivered | goal |");
         text.AppendLine("|---|---|---|---|---|---|");
         rows.ForEach(r => text.AppendLine(r));
         text.AppendLine();
