@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FocusSync.Client;
@@ -18,32 +17,31 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.CreateClient();
 
         var first = await LoginAsync("Ada", "ada@example.com");
-        Assert.Equal(uid, first.Str("id"));
-        Assert.Equal("Ada", first.Str("name"));
-        Assert.Equal("ada@example.com", first.Str("email"));
-        Assert.Equal("UTC", first.Str("timeZone"));
-        Assert.Equal("00:00", first.Str("resetTime"));
-        Assert.Equal("monday", first.Str("weekStart"));
-        Assert.True(first.GetProperty("singleRunning").GetBoolean());
+        Assert.Equal(uid, first.Id);
+        Assert.Equal("Ada", first.Name);
+        Assert.Equal("ada@example.com", first.Email);
+        Assert.Equal("UTC", first.TimeZone);
+        Assert.Equal("00:00", first.ResetTime);
+        Assert.Equal("monday", first.WeekStart);
+        Assert.True(first.SingleRunning);
 
         var second = await LoginAsync("Ada Lovelace", "ada@lovelace.org");
-        Assert.Equal("Ada Lovelace", second.Str("name"));
-        Assert.Equal("ada@lovelace.org", second.Str("email"));
-        Assert.Equal(first.Str("createdAt"), second.Str("createdAt"));
+        Assert.Equal("Ada Lovelace", second.Name);
+        Assert.Equal("ada@lovelace.org", second.Email);
+        Assert.Equal(first.CreatedAt, second.CreatedAt);
 
         using var me = app.ClientFor(uid);
-        var profile = await me.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal("Ada Lovelace", profile.Str("name"));
+        Assert.Equal("Ada Lovelace", (await me.MeAsync()).Name);
 
-        async Task<JsonElement> LoginAsync(string name, string email)
+        async Task<User> LoginAsync(string name, string email)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/me/login");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", app.Tokens.Mint(uid, payload: p =>
+            var token = app.Tokens.Mint(uid, payload: p =>
             {
                 p["name"] = name;
                 p["email"] = email;
-            }));
-            return await client.SendAsync(request).ExpectAsync(HttpStatusCode.OK);
+            });
+            using var api = new FocusSyncClient(client, _ => ValueTask.FromResult(token));
+            return await api.LoginAsync(TestContext.Current.CancellationToken);
         }
     }
 
@@ -56,10 +54,10 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(uid);
 
         await client.CreateSessionAsync();
-        var me = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        var me = await client.MeAsync();
 
-        Assert.Equal(uid, me.Str("id"));
-        Assert.Equal("Test User", me.Str("name"));
+        Assert.Equal(uid, me.Id);
+        Assert.Equal("Test User", me.Name);
     }
 
     [Theory]
@@ -69,17 +67,15 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        var patched = await client.PatchJsonAsync("/me",
-                new { timeZone = "Asia/Kathmandu", resetTime = "04:30", weekStart = "sunday", singleRunning = false })
-            .ExpectAsync(HttpStatusCode.OK);
-        var read = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        var patched = await client.ChangeSettingsAsync(new SettingsChanges("Asia/Kathmandu", "04:30", "sunday", SingleRunning: false));
+        var read = await client.MeAsync();
 
         foreach (var user in new[] { patched, read })
         {
-            Assert.Equal("Asia/Kathmandu", user.Str("timeZone"));
-            Assert.Equal("04:30", user.Str("resetTime"));
-            Assert.Equal("sunday", user.Str("weekStart"));
-            Assert.False(user.GetProperty("singleRunning").GetBoolean());
+            Assert.Equal("Asia/Kathmandu", user.TimeZone);
+            Assert.Equal("04:30", user.ResetTime);
+            Assert.Equal("sunday", user.WeekStart);
+            Assert.False(user.SingleRunning);
         }
     }
 
@@ -89,14 +85,14 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(SingleRunning: false));
         var first = await client.CreateSessionIdAsync();
         var second = await client.CreateSessionIdAsync();
         var third = await client.CreateSessionIdAsync();
         await client.ActAsync(first, "start");
         await client.ActAsync(second, "start");
 
-        await client.PatchJsonAsync("/me", new { singleRunning = true }).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(SingleRunning: true));
 
         Assert.Equal(["RUNNING", "RUNNING", "PAUSED"], (await client.ListAsync()).Sessions.Select(s => s.State));
         await client.ActAsync(third, "start");
@@ -110,9 +106,9 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
 
-        await client.PatchJsonAsync("/me", new { weekStart = "wednesday" }).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(WeekStart: "wednesday"));
 
-        Assert.Equal("wednesday", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("weekStart"));
+        Assert.Equal("wednesday", (await client.MeAsync()).WeekStart);
     }
 
     /// <summary>
@@ -168,7 +164,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.PatchJsonAsync("/me", new { timeZone = "Mars/Olympus_Mons" }).ExpectInvalidAsync("timeZone");
 
-        Assert.Equal("UTC", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
+        Assert.Equal("UTC", (await client.MeAsync()).TimeZone);
     }
 
     [Theory]
@@ -184,7 +180,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         }
 
         await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"resetTime":700}""").ExpectInvalidAsync("resetTime");
-        Assert.Equal("00:00", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("resetTime"));
+        Assert.Equal("00:00", (await client.MeAsync()).ResetTime);
     }
 
     [Theory]
@@ -193,7 +189,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
     {
         var app = await apps.ForAsync(db);
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
-        var before = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        var before = await client.MeAsync();
 
         await client.PatchJsonAsync("/me", new { timeZone = "Europe/London", name = "Mallory" }).ExpectInvalidAsync("name");
         await client.PatchJsonAsync("/me", new { weekStart = "someday" }).ExpectInvalidAsync("weekStart");
@@ -201,13 +197,9 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         await client.PatchJsonAsync("/me", new { timeZone = (string?)null }).ExpectInvalidAsync("timeZone");
         await client.SendJsonAsync(HttpMethod.Patch, "/me", "{\"timeZone\":").ExpectInvalidAsync("body");
 
-        var after = await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        foreach (var field in new[] { "name", "timeZone", "resetTime", "weekStart" })
-        {
-            Assert.Equal(before.Str(field), after.Str(field));
-        }
-
-        Assert.True(after.GetProperty("singleRunning").GetBoolean());
+        var after = await client.MeAsync();
+        Assert.Equal((before.Name, before.TimeZone, before.ResetTime, before.WeekStart), (after.Name, after.TimeZone, after.ResetTime, after.WeekStart));
+        Assert.True(after.SingleRunning);
     }
 
     [Theory]
@@ -219,7 +211,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
 
         await client.SendJsonAsync(HttpMethod.Patch, "/me", """{"timeZone":"Europe/Paris","timeZone":"Asia/Tokyo"}""").ExpectInvalidAsync("body");
 
-        Assert.Equal("UTC", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("timeZone"));
+        Assert.Equal("UTC", (await client.MeAsync()).TimeZone);
     }
 
     [Theory]
@@ -230,7 +222,7 @@ public sealed class ProfileApiTests(Apps apps) : IClassFixture<Apps>
         using var client = app.ClientFor(FocusSyncApp.NewUserId());
         var seq = (await client.ListAsync()).Seq;
 
-        await client.PatchJsonAsync("/me", new { weekStart = "friday" }).ExpectAsync(HttpStatusCode.OK);
+        await client.ChangeSettingsAsync(new SettingsChanges(WeekStart: "friday"));
 
         Assert.Equal(seq + 1, (await client.ListAsync()).Seq);
     }
