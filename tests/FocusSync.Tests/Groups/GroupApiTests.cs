@@ -23,8 +23,7 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
         var bare = await client.PostAsJsonAsync("/groups", new { name = "Home" }, cancellationToken: TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal("", bare.Str("description"));
 
-        var list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(["Work", "Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
+        Assert.Equal(["Work", "Home"], (await client.Api.GetGroupsAsync(TestContext.Current.CancellationToken)).Select(g => g.Name));
 
         var edited = await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "Office" }).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("Office", edited.Str("name"));
@@ -33,11 +32,10 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
             .ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("", cleared.Str("description"));
 
-        await client.DeleteAsync($"/groups/{group.Id()}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteGroupAsync(group.Id());
         await client.DeleteAsync($"/groups/{group.Id()}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
         await client.PatchJsonAsync($"/groups/{group.Id()}", new { name = "x" }).ExpectProblemAsync(HttpStatusCode.NotFound);
-        list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(["Home"], list.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")));
+        Assert.Equal(["Home"], (await client.Api.GetGroupsAsync(TestContext.Current.CancellationToken)).Select(g => g.Name));
     }
 
     [Theory]
@@ -49,9 +47,9 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
         var groupId = await client.CreateGroupIdAsync();
         var kept = await client.CreateSessionIdAsync(new NewSession("kept", 60, 1, groupId));
         var gone = await client.CreateSessionIdAsync(new NewSession("gone", 60, 1, groupId));
-        await client.DeleteAsync($"/sessions/{gone}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteSessionAsync(gone);
 
-        await client.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.NoContent);
+        await client.DeleteGroupAsync(groupId);
 
         var session = await client.GetSessionAsync(kept);
         Assert.Null(session.GroupId);
@@ -91,10 +89,9 @@ public sealed class GroupApiTests(Apps apps) : IClassFixture<Apps>
             await client.SendJsonAsync(HttpMethod.Patch, $"/groups/{groupId}", body).ExpectInvalidAsync(field);
         }
 
-        var list = await client.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
-        var only = Assert.Single(list.GetProperty("groups").EnumerateArray());
-        Assert.Equal("Original", only.Str("name"));
-        Assert.Equal("", only.Str("description"));
+        var only = Assert.Single(await client.Api.GetGroupsAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("Original", only.Name);
+        Assert.Equal("", only.Description);
     }
 
     [Theory]
