@@ -118,7 +118,7 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
         var paused = await owner.CreateSessionIdAsync(new NewSession("paused", 600, 10));
         await intruder.CreateSessionAsync();
         var ownerBefore = await owner.ListAsync();
-        var groupsBefore = await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        var groupsBefore = await owner.Api.GetGroupsAsync(TestContext.Current.CancellationToken);
 
         foreach (var id in new[] { running, paused })
         {
@@ -136,12 +136,12 @@ public sealed class AccessApiTests(Apps apps) : IClassFixture<Apps>
 
         await intruder.PatchJsonAsync($"/groups/{groupId}", new { name = "mine now" }).ExpectProblemAsync(HttpStatusCode.NotFound);
         await intruder.DeleteAsync($"/groups/{groupId}", TestContext.Current.CancellationToken).ExpectProblemAsync(HttpStatusCode.NotFound);
-        await intruder.PostAsync("/sessions/actions/reset-all", null, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        await intruder.ResetAllAsync();
         Assert.Single((await intruder.ListAsync()).Sessions);
-        Assert.Empty((await intruder.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetProperty("groups").EnumerateArray());
+        Assert.Empty(await intruder.Api.GetGroupsAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(ownerBefore.ToJson(), (await owner.ListAsync()).ToJson());
-        Assert.Equal(groupsBefore.GetRawText(), (await owner.GetAsync("/groups", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).GetRawText());
+        Assert.Equal(groupsBefore.ToJson(), (await owner.Api.GetGroupsAsync(TestContext.Current.CancellationToken)).ToJson());
     }
 
     [Theory]
