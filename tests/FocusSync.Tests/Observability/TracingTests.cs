@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using FocusSync.Tests.Realtime;
@@ -110,10 +109,7 @@ public sealed class TracingTests
         await viaQuery.Connection.StartAsync(TestContext.Current.CancellationToken);
         await user.StartAsync(id);
         await user.EditSessionAsync(id, new SessionChanges(Title: Title + " (2)"));
-        await user.PostAsJsonAsync("/sync", new
-        {
-            operations = new object[] { new { idempotencyKey = "k1", kind = "pause", sessionId = id } },
-        }, TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK);
+        await user.Api.SyncAsync([new SyncOperation("k1", OperationKind.Pause, id)], TestContext.Current.CancellationToken);
         await user.ReadChangesAsync(0);
         await viaQuery.NextAsync(3);
         await telemetry.TraceAsync(telemetry.Spans.First(s => s.DisplayName.StartsWith("POST /sync", StringComparison.Ordinal)).TraceId,
