@@ -189,7 +189,7 @@ public sealed class ConcurrencyApiTests
         await using var app = await FocusSyncApp.StartAsync(db);
         var uid = FocusSyncApp.NewUserId();
         using var setup = app.ClientFor(uid);
-        await setup.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
+        await setup.ChangeSettingsAsync(new SettingsChanges(SingleRunning: false));
         var a = await setup.CreateSessionIdAsync();
         var b = await setup.CreateSessionIdAsync();
 
