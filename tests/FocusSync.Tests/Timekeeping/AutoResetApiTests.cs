@@ -1,4 +1,3 @@
-using System.Net;
 using FocusSync.Client;
 using FocusSync.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -50,7 +49,7 @@ public sealed class AutoResetApiTests
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 3_600_000 }, await app.Services.CreditedMsAsync(across));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 600_000 }, await app.Services.CreditedMsAsync(done));
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await app.Services.CreditedMsAsync(free));
-        Assert.Equal("2026-06-02", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+        Assert.Equal("2026-06-02", (await client.MeAsync()).CurrentDay);
 
         await client.ActAsync(across, "start");
         app.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -84,7 +83,7 @@ public sealed class AutoResetApiTests
         Assert.Equal(0, session.FocusSeconds);
         Assert.Equal(86400, session.TimeLeft);
         Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 2_700_000 }, await app.Services.CreditedMsAsync(id));
-        Assert.Equal("2026-06-02", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+        Assert.Equal("2026-06-02", (await client.MeAsync()).CurrentDay);
     }
 
     [Theory]
@@ -97,7 +96,7 @@ public sealed class AutoResetApiTests
         await using (var first = FocusSyncApp.Start(database, new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero)))
         {
             using var client = first.ClientFor(uid);
-            await client.PatchJsonAsync("/me", new { singleRunning = false }).ExpectAsync(HttpStatusCode.OK);
+            await client.ChangeSettingsAsync(new SettingsChanges(SingleRunning: false));
             countdown = await client.CreateSessionIdAsync(new NewSession("countdown", 86400, 600));
             stopwatch = await client.CreateSessionIdAsync(NewSession.Stopwatch("stopwatch"));
             await client.ActAsync(stopwatch, "start");
@@ -119,7 +118,7 @@ public sealed class AutoResetApiTests
                 Assert.Equal(0, s.FocusSeconds);
             });
             Assert.Equal(86400, list.Sessions.Single(s => s.Id == countdown).TimeLeft);
-            Assert.Equal("2026-06-04", (await client.GetAsync("/me", TestContext.Current.CancellationToken).ExpectAsync(HttpStatusCode.OK)).Str("currentDay"));
+            Assert.Equal("2026-06-04", (await client.MeAsync()).CurrentDay);
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 1_800_000 }, await second.Services.CreditedMsAsync(countdown));
             Assert.Equal(new Dictionary<DateOnly, long> { [_june1] = 7_200_000 }, await second.Services.CreditedMsAsync(stopwatch));
         }
