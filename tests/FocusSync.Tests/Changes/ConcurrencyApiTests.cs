@@ -19,9 +19,10 @@ public sealed class ConcurrencyApiTests
         var id = await client.CreateSessionIdAsync();
         var seq = (await client.ListAsync()).Seq;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => client.PatchJsonAsync($"/sessions/{id}", new { title = $"title {i}" })));
+        // The library throws on any refusal: all 60 answered.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => client.EditSessionAsync(id, new SessionChanges(Title: $"title {i}"))));
 
-        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(60, answers.Select(a => a.Version).Distinct().Count());
         Assert.Equal(seq + 60, (await client.ListAsync()).Seq);
         Assert.Equal(61, (await client.GetSessionAsync(id)).Version);
     }
@@ -50,14 +51,13 @@ public sealed class ConcurrencyApiTests
                 {
                     var id = ids[random.Next(ids.Length)];
                     var action = random.Next(3) == 0 ? "pause" : "start";
-                    return (Action: action, Answer: clients[i % clients.Length].PostAsync($"/sessions/{id}/actions/{action}", null)
-                        .ExpectAsync(HttpStatusCode.OK));
+                    return (Action: action, Answer: clients[i % clients.Length].ActAsync(id, action));
                 }).ToList();
                 await Task.WhenAll(requests.Select(r => r.Answer));
 
                 foreach (var (action, answer) in requests)
                 {
-                    Assert.Equal(action == "start" ? "RUNNING" : "PAUSED", (await answer).Str("state"));
+                    Assert.Equal(action == "start" ? "RUNNING" : "PAUSED", (await answer).State);
                 }
 
                 var running = (await clients[0].ListAsync()).Sessions.Where(s => s.State == "RUNNING").ToList();
@@ -110,14 +110,14 @@ public sealed class ConcurrencyApiTests
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
         {
             using var client = app.ClientFor(uid);
-            return await client.PostAsync($"/sessions/{id}/actions/pause", null).ExpectAsync(HttpStatusCode.OK);
+            return await client.PauseAsync(id);
         }));
 
         Assert.All(answers, a =>
         {
-            Assert.Equal("PAUSED", a.Str("state"));
-            Assert.Equal(10.25, a.Num("focusSeconds"));
-            Assert.Equal(3, a.Version());
+            Assert.Equal("PAUSED", a.State);
+            Assert.Equal(10.25, a.FocusSeconds);
+            Assert.Equal(3, a.Version);
         });
         var list = await setup.ListAsync();
         Assert.Equal(seq + 1, list.Seq);
@@ -138,14 +138,14 @@ public sealed class ConcurrencyApiTests
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
         {
             using var client = app.ClientFor(uid);
-            return await client.PostAsync($"/sessions/{id}/actions/start", null).ExpectAsync(HttpStatusCode.OK);
+            return await client.StartAsync(id);
         }));
 
         Assert.All(answers, a =>
         {
-            Assert.Equal("RUNNING", a.Str("state"));
-            Assert.Equal(started, a.GetProperty("runStartedAtMs").GetInt64());
-            Assert.Equal(2, a.Version());
+            Assert.Equal("RUNNING", a.State);
+            Assert.Equal(started, a.RunStartedAtMs);
+            Assert.Equal(2, a.Version);
         });
         app.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(5, (await setup.ActAsync(id, "pause")).FocusSeconds);
@@ -170,7 +170,7 @@ public sealed class ConcurrencyApiTests
             await Task.WhenAll(ids.SelectMany(id => Enumerable.Range(0, 3).Select(async _ =>
             {
                 using var client = app.ClientFor(uid);
-                return await client.PostAsync($"/sessions/{id}/actions/start", null).ExpectAsync(HttpStatusCode.OK);
+                return await client.StartAsync(id);
             })));
 
             var sessions = (await setup.ListAsync()).Sessions;
