@@ -55,6 +55,7 @@ public interface IOperationStore
     /// </summary>
     ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken);
 
+    /// <summary>The queue as last saved, oldest operation first; empty when nothing was saved.</summary>
     ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken);
 
     /// <summary>Replaces the whole queue. Must be durable when it returns: the view awaits it before an action returns.</summary>
@@ -74,6 +75,7 @@ public sealed class MemoryOperationStore : IOperationStore
     private ViewSnapshot? _snapshot;
     private int _claimed;
 
+    /// <inheritdoc/>
     public ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken) =>
         Interlocked.CompareExchange(ref _claimed, 1, 0) == 0
             ? new(new Claim(() =>
@@ -83,16 +85,20 @@ public sealed class MemoryOperationStore : IOperationStore
             }))
             : throw new OperationStoreInUseException("this MemoryOperationStore");
 
+    /// <inheritdoc/>
     public ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken) => new(Volatile.Read(ref _operations));
 
+    /// <inheritdoc/>
     public ValueTask SaveAsync(IReadOnlyList<QueuedOperation> operations, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _operations, [.. operations]);
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public ValueTask<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken) => new(Volatile.Read(ref _snapshot));
 
+    /// <inheritdoc/>
     public ValueTask SaveSnapshotAsync(ViewSnapshot snapshot, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _snapshot, snapshot);
@@ -131,6 +137,7 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
     public static JsonFileOperationStore Default() => new(System.IO.Path.Combine(
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "FocusSync", "operations.json"));
 
+    /// <inheritdoc/>
     public async ValueTask<IAsyncDisposable> ClaimAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -146,6 +153,7 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<QueuedOperation>> LoadAsync(CancellationToken cancellationToken)
     {
         var file = await ReadAsync<QueueFile>(Path, cancellationToken).ConfigureAwait(false);
@@ -154,9 +162,11 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
             : throw new InvalidDataException($"'{Path}' is not a FocusSync operation queue of format {Format}.");
     }
 
+    /// <inheritdoc/>
     public ValueTask SaveAsync(IReadOnlyList<QueuedOperation> operations, CancellationToken cancellationToken) =>
         WriteAsync(Path, new QueueFile(Format, operations), cancellationToken);
 
+    /// <inheritdoc/>
     public async ValueTask<ViewSnapshot?> LoadSnapshotAsync(CancellationToken cancellationToken)
     {
         var file = await ReadAsync<SnapshotFile>(SnapshotPath, cancellationToken).ConfigureAwait(false);
@@ -165,6 +175,7 @@ public sealed class JsonFileOperationStore(string path) : IOperationStore
             : throw new InvalidDataException($"'{SnapshotPath}' is not a FocusSync view snapshot of format {Format}.");
     }
 
+    /// <inheritdoc/>
     public ValueTask SaveSnapshotAsync(ViewSnapshot snapshot, CancellationToken cancellationToken) =>
         WriteAsync(SnapshotPath, new SnapshotFile(Format, snapshot), cancellationToken);
 

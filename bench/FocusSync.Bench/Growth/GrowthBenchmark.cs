@@ -51,7 +51,7 @@ public sealed class GrowthBenchmark : IBenchmark
         table.AppendLine();
         table.AppendLine($"A fresh database per row holding the given number of users, each with 5 sessions, and {historyRows:N0} rows of daily "
             + "history spread evenly over their sessions and the days before today (a template user made through the API, its rows copied by SQL). "
-            + $"{Clients} concurrent clients, each signed in as a user picked at random, toggle a session (start/pause) as fast as they are answered "
+            + $"Up to {Clients} concurrent clients (one per distinct user among {Clients} picked at random), each signed in as its user, toggle a session (start/pause) as fast as they are answered "
             + $"for {duration.TotalSeconds:0.#} s after a warm-up; no hub connections. Release build, rate limits lifted; SQLite `synchronous=FULL` (the default).");
         table.AppendLine();
         table.AppendLine("| database | users | history rows | seeded in | actions/s | p50 ms | p99 ms |");
@@ -126,8 +126,9 @@ public sealed class GrowthBenchmark : IBenchmark
         table.AppendLine();
         table.AppendLine("Every user's day ends at the same instant (their reset time in UTC, as a popular reset time such as midnight in one zone "
             + "does), each with 5 sessions, one of them running, so each boundary credits a run, records five goals and resets five timers. The "
-            + "instances start before that instant and nothing else happens. Lag: from the instant to when the timekeeper performed the user's "
-            + "boundary (the `serverTimeMs` of the stored `autoReset` event), over every user; done: when the last one was performed. Default "
+            + "instances start before that instant and nothing else happens. Lag: from the instant to when the timekeeper took the user up to "
+            + "perform the boundary (the `serverTimeMs` of the stored `autoReset` event: the instant the user was loaded; the commit follows it, "
+            + "after the wait for the write lock), over every user; done: when the last one was taken up. Default "
             + "settings (`DueWork:BatchSize` 200, `DueWork:Parallelism` 4 per instance). Two instances share one PostgreSQL database; SQLite "
             + "is one process per file, so it has one instance only.");
         table.AppendLine();
@@ -212,7 +213,7 @@ public sealed class GrowthBenchmark : IBenchmark
         table.AppendLine();
         table.AppendLine($"One service process (SQLite) holding hub connections over WebSockets, {TabsPerUser} per user, opened in steps; at each step "
             + $"the working set (median of 5 readings after the connections settle) and the CPU the process used over {idle.TotalSeconds:0} s with "
-            + "nothing happening but SignalR's keep-alive pings (every 15 s each way). Server GC, the default.");
+            + "nothing happening but keep-alive pings (the service sends one per connection every 15 s, the bench's clients every 10 s). Server GC, the default.");
         table.AppendLine();
         table.AppendLine("| connections | working set MB | KB per connection over none | idle CPU ms per s |");
         table.AppendLine("|---|---|---|---|");

@@ -224,7 +224,7 @@ public static class AnalyticsQuery
 
     private static double Seconds(long ms) => ms / 1000.0;
 
-    /// <summary>The report's queries that do not depend on its range, compiled once per provider: a report is a few small queries, and translating each LINQ tree anew cost more than running it.</summary>
+    /// <summary>The report's queries whose shape does not depend on its range, compiled once per provider: a report is a few small queries, and translating each LINQ tree anew cost more than running it.</summary>
     private sealed class CompiledQueries
     {
         public Func<FocusSyncDb, string, DateOnly, DateOnly, IAsyncEnumerable<DayRow>> Days { get; } =

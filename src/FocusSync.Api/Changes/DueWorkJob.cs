@@ -144,17 +144,20 @@ public sealed class DueWorkJob(
                 .Take(settings.BatchSize)
                 .ToListAsync(cancellationToken);
 
-            // A full first batch may be the head of a backlog: then the gauge counts the whole of it, once a pass (each
-            // user done counts it down), since counting again per batch would read the backlog's index over and over.
+            if (due.Count == 0)
+            {
+                // Users still due here are those whose catch-up failed in this pass: wait for the next real due time.
+                metrics.DueWorkFound(0);
+                return await db.Users.Where(u => u.NextDueMs > nowMs).MinAsync(u => (long?)u.NextDueMs, cancellationToken);
+            }
+
+            // A full first batch may be the head of a backlog: then the gauge counts the whole of it, once a pass, and each
+            // user done counts it down; counting again per batch would read the backlog's index over and over. Users who
+            // fall due during the pass, or whom another instance takes, make that count drift until the pass ends.
             if (!backlogCounted)
             {
                 metrics.DueWorkFound(due.Count < settings.BatchSize ? due.Count : await query.CountAsync(cancellationToken));
                 backlogCounted = due.Count == settings.BatchSize;
-            }
-            if (due.Count == 0)
-            {
-                // Users still due here are those whose catch-up failed in this pass: wait for the next real due time.
-                return await db.Users.Where(u => u.NextDueMs > nowMs).MinAsync(u => (long?)u.NextDueMs, cancellationToken);
             }
 
             after = (due[^1].NextDueMs, due[^1].Id);

@@ -99,7 +99,20 @@ public sealed class FocusSyncMetrics
     /// <summary>The due-work job's latest look at the due index: <paramref name="users"/> users are due that it has not caught up yet.</summary>
     public void DueWorkFound(long users) => Interlocked.Exchange(ref _dueWorkPending, users);
 
-    public void DueWorkDone() => Interlocked.Decrement(ref _dueWorkPending);
+    /// <summary>One due user caught up; never below zero, as users who fell due after the count are done too.</summary>
+    public void DueWorkDone()
+    {
+        long pending;
+        do
+        {
+            pending = Interlocked.Read(ref _dueWorkPending);
+            if (pending <= 0)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _dueWorkPending, pending - 1, pending) != pending);
+    }
 
     public void CommitRetried() => _commitRetries.Add(1);
 
