@@ -32,14 +32,15 @@ internal sealed class Store : IAsyncDisposable
     public Dictionary<string, string> ServiceSettings { get; }
     public Dictionary<string, string> BaselineSettings { get; }
 
-    public static Store Sqlite(string synchronous, int rows)
+    /// <summary>A pair of SQLite files; <paramref name="groupCommit"/> false turns the service's group commit off (one fsync per commit with FULL).</summary>
+    public static Store Sqlite(string synchronous, int rows, bool groupCommit = true)
     {
         var serviceFile = Path.Combine(Path.GetTempPath(), $"focussync-bench-throughput-{Guid.NewGuid():N}.db");
         var baselineFile = Path.Combine(Path.GetTempPath(), $"focussync-bench-throughput-raw-{Guid.NewGuid():N}.db");
         return new Store(
             "Sqlite",
             $"Data Source={serviceFile}",
-            new() { ["Database__SqliteSynchronous"] = synchronous },
+            new() { ["Database__SqliteSynchronous"] = synchronous, ["Database__SqliteGroupCommit"] = groupCommit ? "true" : "false" },
             new() { ["Baseline__Database"] = baselineFile, ["Baseline__Synchronous"] = synchronous },
             rows,
             async sql =>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -11,38 +10,40 @@ namespace FocusSync.Api.Data;
 /// </summary>
 internal sealed class WriteLock : IAsyncDisposable
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteWriters = new();
     private readonly IDbContextTransaction _transaction;
-    private SemaphoreSlim? _writer;
+    private SqliteFile? _sqlite;
 
-    private WriteLock(IDbContextTransaction transaction, SemaphoreSlim? writer)
+    private WriteLock(IDbContextTransaction transaction, SqliteFile? sqlite)
     {
         _transaction = transaction;
-        _writer = writer;
+        _sqlite = sqlite;
     }
 
     public static async Task<WriteLock> AcquireAsync(FocusSyncDb db, string? userId, CancellationToken cancellationToken)
     {
-        SemaphoreSlim? writer = null;
+        SqliteFile? sqlite = null;
         if (db.Database.IsSqlite())
         {
-            // SQLite has one writer at a time (and this service one process per file), and Microsoft.Data.Sqlite
-            // answers a busy database by sleeping 150 ms; queueing this process's writers in memory turns that
-            // sleep into a short wait, and makes the turn a lock on every user.
-            writer = SqliteWriters.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
-            await writer.WaitAsync(cancellationToken);
+            // SQLite has one writer at a time (and this service one process per file); queueing this process's
+            // writers in memory turns a busy database's 150 ms sleep into a short wait, and makes the turn a lock on every user.
+            sqlite = SqliteFile.For(db.Database.GetConnectionString() ?? "");
+            await sqlite.Turn.WaitAsync(cancellationToken);
         }
 
         IDbContextTransaction? transaction = null;
         try
         {
             transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (writer is null && userId is not null)
+            if (sqlite is not null)
+            {
+                sqlite.TurnHolder = db.Database.GetDbConnection();
+            }
+            else if (userId is not null)
             {
                 await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Users\" WHERE \"Id\" = {userId} FOR UPDATE", cancellationToken);
             }
 
-            return new WriteLock(transaction, writer);
+            return new WriteLock(transaction, sqlite);
         }
         catch
         {
@@ -51,15 +52,38 @@ internal sealed class WriteLock : IAsyncDisposable
                 await transaction.DisposeAsync();
             }
 
-            writer?.Release();
+            if (sqlite is not null)
+            {
+                sqlite.TurnHolder = null;
+                sqlite.Turn.Release();
+            }
+
             throw;
         }
     }
 
+    /// <summary>Commits; with group commit, the turn passes on at once and this returns once the commit is durable.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await _transaction.CommitAsync(cancellationToken);
-        Release();
+        if (_sqlite?.GroupCommit is not { } group)
+        {
+            await _transaction.CommitAsync(cancellationToken);
+            Release();
+            return;
+        }
+
+        var number = group.BeginCommit();
+        try
+        {
+            await _transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            group.EndCommit(number);
+            Release();
+        }
+
+        await group.WaitDurableAsync(number, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -76,7 +100,11 @@ internal sealed class WriteLock : IAsyncDisposable
 
     private void Release()
     {
-        _writer?.Release();
-        _writer = null;
+        if (_sqlite is { } sqlite)
+        {
+            _sqlite = null;
+            sqlite.TurnHolder = null;
+            sqlite.Turn.Release();
+        }
     }
 }
