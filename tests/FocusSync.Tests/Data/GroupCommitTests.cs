@@ -50,7 +50,7 @@ public sealed class GroupCommitTests
         await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
 
         Assert.False(start.IsCompleted, "The start was acknowledged before its commit was synced.");
-        Assert.False(read.IsCompleted, "Another device read the start before its commit was synced.");
+        Assert.False(read.IsCompleted, $"Another device read the start before its commit was synced ({read.Exception?.InnerException?.Message ?? "no error"}).");
         wal.Open();
         var started = await start;
         var list = await read;
