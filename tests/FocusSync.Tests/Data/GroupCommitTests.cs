@@ -79,6 +79,35 @@ public sealed class GroupCommitTests
         clients.ForEach(c => c.Dispose());
     }
 
+    [Fact]
+    public async Task EachChangeCommittedInAGroupIsHeardOnceByEachConnection()
+    {
+        await using var app = await FocusSyncApp.StartAsync(Db.Sqlite, NoDueWork);
+        var uids = Enumerable.Range(0, 8).Select(_ => FocusSyncApp.NewUserId()).ToList();
+        var clients = uids.Select(app.ClientFor).ToList();
+        var ids = await Task.WhenAll(clients.Select(c => c.CreateSessionIdAsync()));
+        var hubs = await Task.WhenAll(uids.Select(uid => app.ConnectHubAsync(uid)));
+
+        await Task.WhenAll(clients.Select(async (client, i) =>
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                await client.ActAsync(ids[i], round % 2 == 0 ? "start" : "pause");
+            }
+        }));
+
+        foreach (var (hub, client) in hubs.Zip(clients))
+        {
+            var seq = await client.SeqAsync();
+            var heard = await hub.NextAsync(10);
+            Assert.Equal(Enumerable.Range(0, 10).Select(n => seq - 9 + n), heard.Select(e => e.Seq()));
+            Assert.False(await hub.WaitForEventAsync(TimeSpan.FromMilliseconds(300)), "An event was heard twice.");
+            await hub.DisposeAsync();
+        }
+
+        clients.ForEach(c => c.Dispose());
+    }
+
     [Theory]
     [InlineData("FULL", "true", 1, true)]
     [InlineData("FULL", "false", 2, false)]
