@@ -9,7 +9,7 @@ namespace FocusSync.Api.Realtime;
 
 /// <summary>
 /// Stores a user's change events in the change feed with their change, and sends the committed ones to all of
-/// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
+/// their connections. The hub sends the very JSON the feed stored, so the feed holds exactly what the hub sends.
 /// </summary>
 public sealed class HubChangePublisher(
     IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, AccountClosure accounts, FocusSyncMetrics metrics,
