@@ -117,6 +117,12 @@ public sealed class ChangeContext : UserView
     /// <summary>The changes decided, each with the seq it commits under.</summary>
     public IEnumerable<(Change Change, long Seq)> NumberedChanges => Decided.Changes.Select((change, i) => (change, LoadedSeq + 1 + i));
 
+    /// <summary>
+    /// The events of this attempt's changes as <see cref="IChangePublisher.Record"/> stored them, in seq order, for
+    /// <see cref="IChangePublisher.PublishAsync"/> to send as they are once they commit.
+    /// </summary>
+    public IReadOnlyList<string>? RecordedEvents { get; set; }
+
     /// <summary>The sessions this attempt holds: the live ones it loaded or created, and those it deleted.</summary>
     public IEnumerable<Session> SessionRows => State.Sessions.Cast<Session>();
 

@@ -17,18 +17,24 @@ public sealed class ChangeFeedWriter(IOptions<JsonHubProtocolOptions> hub)
     // SignalR's JSON protocol writes arguments with this encoder, whatever the payload options say; so must the feed.
     private static readonly JsonWriterOptions HubWriter = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public void Append(FocusSyncDb db, string userId, IReadOnlyList<ChangeEvent> events)
+    /// <summary>Adds the events to the unit of work; returns each one's JSON as stored.</summary>
+    public IReadOnlyList<string> Append(FocusSyncDb db, string userId, IReadOnlyList<ChangeEvent> events)
     {
-        foreach (var change in events)
+        var stored = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
+            var change = events[i];
+            stored[i] = Serialize(change);
             db.StoredChanges.Add(new StoredChange
             {
                 UserId = userId,
                 Seq = change.Seq,
                 CreatedAtMs = change.ServerTimeMs,
-                Json = Serialize(change),
+                Json = stored[i],
             });
         }
+
+        return stored;
     }
 
     /// <summary>The event as the argument of the hub's <c>event</c> call, byte for byte.</summary>

@@ -2,20 +2,22 @@ using System.Diagnostics;
 using System.Text.Json;
 using FocusSync.Api.Changes;
 using FocusSync.Api.Observability;
+using FocusSync.Timekeeping;
 using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
 
 /// <summary>
 /// Stores a user's change events in the change feed with their change, and sends the committed ones to all of
-/// their connections. Both are built from the same context, so the feed holds exactly what the hub sends.
+/// their connections. The hub sends the very JSON the feed stored, so the feed holds exactly what the hub sends.
 /// </summary>
 public sealed class HubChangePublisher(
     IHubContext<SessionsHub, ISessionsClient> hub, ChangeFeedWriter feed, AccountClosure accounts, FocusSyncMetrics metrics,
     TimeProvider time, ILogger<HubChangePublisher> logger)
     : IChangePublisher
 {
-    public void Record(ChangeContext decided) => feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
+    public void Record(ChangeContext decided) =>
+        decided.RecordedEvents = feed.Append(decided.Db, decided.User.Id, ChangeEvent.From(decided));
 
     public Task PublishAsync(ChangeContext committed)
     {
@@ -29,7 +31,11 @@ public sealed class HubChangePublisher(
             // Not awaited, so a client that does not read never holds up the request or anyone else. Each
             // connection still gets the events in this order: SignalR queues a connection's writes as they
             // are called, and the transport's send timeout drops a connection whose queue stops moving.
-            var sends = ChangeEvent.From(committed).Select(change => ObserveAsync(user.Event(change), change, committed.CommittedAt)).ToArray();
+            // The events as the feed stored them, so each is built and serialised once for both.
+            var recorded = committed.RecordedEvents ?? throw new InvalidOperationException("A change is published only after it was recorded.");
+            var sends = committed.NumberedChanges
+                .Zip(recorded, (numbered, json) => ObserveAsync(user.Event(new SerializedChangeEvent(json)), numbered.Change.Type, numbered.Seq, committed.CommittedAt))
+                .ToArray();
             _ = EndAsync(span, sends);
         }
         finally
@@ -49,17 +55,17 @@ public sealed class HubChangePublisher(
         span?.Dispose();
     }
 
-    private async Task ObserveAsync(Task send, ChangeEvent change, long committedAt)
+    private async Task ObserveAsync(Task send, ChangeType type, long seq, long committedAt)
     {
         try
         {
             await send;
-            metrics.EventPublished(JsonNamingPolicy.CamelCase.ConvertName(change.Type.ToString()), time.GetElapsedTime(committedAt));
+            metrics.EventPublished(JsonNamingPolicy.CamelCase.ConvertName(type.ToString()), time.GetElapsedTime(committedAt));
         }
         catch (Exception ex)
         {
             // The change is committed; a client that missed the event sees the seq gap and resyncs.
-            logger.LogWarning(ex, "Sending event {Type} (seq {Seq}) failed", change.Type, change.Seq);
+            logger.LogWarning(ex, "Sending event {Type} (seq {Seq}) failed", type, seq);
         }
     }
 }

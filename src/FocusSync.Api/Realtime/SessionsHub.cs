@@ -4,11 +4,11 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace FocusSync.Api.Realtime;
 
-/// <summary>What the server calls on a client: one method, <c>event</c>, with one <see cref="ChangeEvent"/>.</summary>
+/// <summary>What the server calls on a client: one method, <c>event</c>, with one <see cref="ChangeEvent"/> as the change feed stored it.</summary>
 public interface ISessionsClient
 {
     [HubMethodName("event")]
-    Task Event(ChangeEvent change);
+    Task Event(SerializedChangeEvent change);
 }
 
 /// <summary>Clients only listen: every change arrives as one call of <c>event</c>; the hub has no methods to invoke.</summary>
