@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Linq.Expressions;
 using FocusSync.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -21,12 +19,24 @@ public static class AnalyticsQuery
     private const long MsPerMinute = 60_000;
     private const int FirstStreakWindowDays = 32;
 
-    // A compiled query keeps the plan of the first database it ran on, so each provider has its own.
-    private static readonly ConcurrentDictionary<Type, CompiledQueries> Compiled = new();
-
     public static async Task<AnalyticsReport> BuildAsync(FocusSyncDb db, AnalyticsInput input, CancellationToken cancellationToken)
     {
-        var queries = Compiled.GetOrAdd(db.GetType(), _ => new CompiledQueries());
+        // One open for the report's statements (EF Core would open and close the connection around each); each
+        // statement still reads on its own, in the caller's transaction if it has one, as the LINQ queries did.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await BuildOpenAsync(db, ReportStatements.For(db), input, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<AnalyticsReport> BuildOpenAsync(
+        FocusSyncDb db, ReportStatements queries, AnalyticsInput input, CancellationToken cancellationToken)
+    {
         var range = input.Range;
         var totals = await AggregateAsync(db, queries, input, cancellationToken);
         var cells = totals.ToDictionary(t => (t.Bucket, t.SessionId), t => (t.Ms, t.GoalMinutes, t.GoalMinutesOnDaysWithTime));
@@ -42,10 +52,17 @@ public static class AnalyticsQuery
         }
 
         var ids = cells.Keys.Select(k => k.SessionId).Distinct().ToArray();
-        var sessions = new Dictionary<long, SessionRow>();
-        await foreach (var session in queries.Titles(db, input.UserId, ids).WithCancellation(cancellationToken))
+        var sessions = new Dictionary<long, SessionRow>(ids.Length);
+        var titleValues = new Dictionary<string, object?> { [ReportStatements.User] = input.UserId, [ReportStatements.Ids] = ids };
+        await using (var titles = await ReportStatements.ReadAsync(db, queries.Titles, titleValues, cancellationToken))
         {
-            sessions[session.Id] = session;
+            var reader = titles.DbDataReader;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetInt64(0);
+                sessions[id] = new SessionRow(
+                    id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetBoolean(3), !reader.IsDBNull(4));
+            }
         }
 
         // A day with a goal and no time is a missed goal while the session lives; once it is deleted, such a day
@@ -96,72 +113,51 @@ public static class AnalyticsQuery
     /// daily rows are unique per date and session already, so they are read as they are.
     /// </summary>
     private static async Task<List<BucketTotal>> AggregateAsync(
-        FocusSyncDb db, CompiledQueries queries, AnalyticsInput input, CancellationToken cancellationToken)
+        FocusSyncDb db, ReportStatements queries, AnalyticsInput input, CancellationToken cancellationToken)
     {
         var range = input.Range;
         var from = range.From.ToDateOnly();
-        var to = range.To.ToDateOnly();
+        var values = new Dictionary<string, object?>
+        {
+            [ReportStatements.User] = input.UserId,
+            [ReportStatements.From] = from,
+            [ReportStatements.To] = range.To.ToDateOnly(),
+        };
+        if (input.GroupId is { } group)
+        {
+            values[ReportStatements.Group] = group;
+        }
+
+        var totals = new List<BucketTotal>();
         if (range.Period == ReportPeriod.Daily)
         {
-            var days = input.GroupId is { } group ? queries.DaysInGroup(db, input.UserId, from, to, group) : queries.Days(db, input.UserId, from, to);
-            var totals = new List<BucketTotal>();
-            await foreach (var d in days.WithCancellation(cancellationToken))
+            await using var days = await ReportStatements.ReadAsync(
+                db, input.GroupId is null ? queries.Days : queries.DaysInGroup, values, cancellationToken);
+            var reader = days.DbDataReader;
+            while (await reader.ReadAsync(cancellationToken))
             {
-                totals.Add(new BucketTotal(d.Date.DayNumber - from.DayNumber, d.SessionId, d.MsSpent, d.GoalMinutes, d.MsSpent > 0 ? d.GoalMinutes : null));
+                var ms = reader.GetInt64(2);
+                int? goal = reader.IsDBNull(3) ? null : reader.GetInt32(3);
+                totals.Add(new BucketTotal(reader.GetFieldValue<DateOnly>(0).DayNumber - from.DayNumber, reader.GetInt64(1), ms, goal, ms > 0 ? goal : null));
             }
 
             return totals;
         }
 
-        var rows = db.TaskDailyTimes.Where(t => t.UserId == input.UserId && t.Date >= from && t.Date <= to);
-        if (input.GroupId is { } groupId)
+        for (var index = 1; index < range.Count; index++)
         {
-            rows = rows.Where(t => db.Sessions.Any(s => s.Id == t.SessionId && s.UserId == input.UserId && s.GroupId == groupId));
+            values[ReportStatements.BucketStart(index)] = range.Bucket(index).Start.ToDateOnly();
         }
 
-        return await rows
-            .Select(InBucket(range))
-            .GroupBy(c => new { c.Bucket, c.SessionId })
-            .Select(g => new BucketTotal(
-                g.Key.Bucket, g.Key.SessionId, g.Sum(c => c.Ms),
-                g.Max(c => c.GoalMinutes) == null ? null : g.Sum(c => c.GoalMinutes),
-                g.Max(c => c.Ms > 0 ? c.GoalMinutes : null) == null ? null : g.Sum(c => c.Ms > 0 ? c.GoalMinutes : null)))
-            .ToListAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// A row with its bucket index, found by a balanced tree of comparisons with the buckets' first days (sent as
-    /// parameters): SQL compares a few dates per row instead of computing each row's month or week.
-    /// </summary>
-    private static Expression<Func<TaskDailyTime, Cell>> InBucket(ReportRange range)
-    {
-        var starts = Enumerable.Range(0, range.Count).Select(i => range.Bucket(i).Start.ToDateOnly()).ToArray();
-        var row = Expression.Parameter(typeof(TaskDailyTime), "t");
-        var date = Expression.Property(row, nameof(TaskDailyTime.Date));
-        var startsOf = Expression.Constant(starts);
-
-        Expression Search(int first, int count)
+        await using var sums = await ReportStatements.ReadAsync(db, queries.Aggregate(range.Count, input.GroupId is not null), values, cancellationToken);
+        var sum = sums.DbDataReader;
+        while (await sum.ReadAsync(cancellationToken))
         {
-            if (count == 1)
-            {
-                return Expression.Constant(first);
-            }
-
-            var middle = first + (count / 2);
-            return Expression.Condition(
-                Expression.LessThan(date, Expression.ArrayIndex(startsOf, Expression.Constant(middle))),
-                Search(first, middle - first),
-                Search(middle, first + count - middle));
+            totals.Add(new BucketTotal(
+                sum.GetInt32(0), sum.GetInt64(1), sum.GetInt64(2), sum.IsDBNull(3) ? null : (int)sum.GetInt64(3), sum.IsDBNull(4) ? null : (int)sum.GetInt64(4)));
         }
 
-        return Expression.Lambda<Func<TaskDailyTime, Cell>>(
-            Expression.MemberInit(
-                Expression.New(typeof(Cell)),
-                Expression.Bind(typeof(Cell).GetProperty(nameof(Cell.Bucket))!, Search(0, range.Count)),
-                Expression.Bind(typeof(Cell).GetProperty(nameof(Cell.SessionId))!, Expression.Property(row, nameof(TaskDailyTime.SessionId))),
-                Expression.Bind(typeof(Cell).GetProperty(nameof(Cell.Ms))!, Expression.Property(row, nameof(TaskDailyTime.MsSpent))),
-                Expression.Bind(typeof(Cell).GetProperty(nameof(Cell.GoalMinutes))!, Expression.Property(row, nameof(TaskDailyTime.GoalMinutes)))),
-            row);
+        return totals;
     }
 
     /// <summary>
@@ -170,7 +166,7 @@ public static class AnalyticsQuery
     /// for sessions whose run reaches the window's start, so a long streak costs a few more short queries.
     /// </summary>
     private static async Task<Dictionary<long, int>> StreaksAsync(
-        FocusSyncDb db, CompiledQueries queries, AnalyticsInput input, List<long> sessionIds, CancellationToken cancellationToken)
+        FocusSyncDb db, ReportStatements queries, AnalyticsInput input, List<long> sessionIds, CancellationToken cancellationToken)
     {
         var streaks = sessionIds.ToDictionary(id => id, _ => 0);
         var runningMs = input.Running.ToDictionary(r => r.SessionId, r => r.RunningMs);
@@ -183,9 +179,21 @@ public static class AnalyticsQuery
             var start = end.PlusDays(1 - days);
             var (first, last) = (start.ToDateOnly(), end.ToDateOnly());
             var rows = new List<DayRow>();
-            await foreach (var row in queries.StreakDays(db, input.UserId, [.. pending], first, last, today).WithCancellation(cancellationToken))
+            var values = new Dictionary<string, object?>
             {
-                rows.Add(row);
+                [ReportStatements.User] = input.UserId,
+                [ReportStatements.Ids] = pending.ToArray(),
+                [ReportStatements.First] = first,
+                [ReportStatements.Last] = last,
+                [ReportStatements.Today] = today,
+            };
+            await using (var window = await ReportStatements.ReadAsync(db, queries.StreakDays, values, cancellationToken))
+            {
+                var reader = window.DbDataReader;
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(new DayRow(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3)));
+                }
             }
 
             var met = rows
@@ -224,44 +232,10 @@ public static class AnalyticsQuery
 
     private static double Seconds(long ms) => ms / 1000.0;
 
-    /// <summary>The report's queries whose shape does not depend on its range, compiled once per provider: a report is a few small queries, and translating each LINQ tree anew cost more than running it.</summary>
-    private sealed class CompiledQueries
-    {
-        public Func<FocusSyncDb, string, DateOnly, DateOnly, IAsyncEnumerable<DayRow>> Days { get; } =
-            EF.CompileAsyncQuery((FocusSyncDb db, string userId, DateOnly from, DateOnly to) => db.TaskDailyTimes.AsNoTracking()
-                .Where(t => t.UserId == userId && t.Date >= from && t.Date <= to)
-                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
-
-        public Func<FocusSyncDb, string, DateOnly, DateOnly, long, IAsyncEnumerable<DayRow>> DaysInGroup { get; } =
-            EF.CompileAsyncQuery((FocusSyncDb db, string userId, DateOnly from, DateOnly to, long groupId) => db.TaskDailyTimes.AsNoTracking()
-                .Where(t => t.UserId == userId && t.Date >= from && t.Date <= to
-                    && db.Sessions.Any(s => s.Id == t.SessionId && s.UserId == userId && s.GroupId == groupId))
-                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
-
-        public Func<FocusSyncDb, string, long[], IAsyncEnumerable<SessionRow>> Titles { get; } =
-            EF.CompileAsyncQuery((FocusSyncDb db, string userId, long[] ids) => db.Sessions.AsNoTracking()
-                .Where(s => s.UserId == userId && ids.Contains(s.Id))
-                .Select(s => new SessionRow(s.Id, s.Title, s.GroupId, s.NoGoal, s.DeletedAtMs != null)));
-
-        public Func<FocusSyncDb, string, long[], DateOnly, DateOnly, DateOnly, IAsyncEnumerable<DayRow>> StreakDays { get; } =
-            EF.CompileAsyncQuery((FocusSyncDb db, string userId, long[] ids, DateOnly first, DateOnly last, DateOnly today) => db.TaskDailyTimes.AsNoTracking()
-                .Where(t => t.UserId == userId && ids.Contains(t.SessionId) && t.Date >= first && t.Date <= last
-                    && t.GoalMinutes != null && (t.Date == today || t.MsSpent >= t.GoalMinutes * MsPerMinute))
-                .Select(t => new DayRow(t.Date, t.SessionId, t.MsSpent, t.GoalMinutes)));
-    }
-
     private sealed record DayRow(DateOnly Date, long SessionId, long MsSpent, int? GoalMinutes);
 
     private sealed record SessionRow(long Id, string Title, long? GroupId, bool NoGoal, bool Deleted);
 
     /// <summary>A session's time and goal in a bucket; a deleted session's goal counts only its days with time.</summary>
     private sealed record BucketTotal(int Bucket, long SessionId, long Ms, int? GoalMinutes, int? GoalMinutesOnDaysWithTime);
-
-    private sealed class Cell
-    {
-        public int Bucket { get; init; }
-        public long SessionId { get; init; }
-        public long Ms { get; init; }
-        public int? GoalMinutes { get; init; }
-    }
 }
