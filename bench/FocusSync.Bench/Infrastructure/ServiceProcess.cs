@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace FocusSync.Bench.Infrastructure;
 
@@ -12,7 +12,7 @@ namespace FocusSync.Bench.Infrastructure;
 /// Baseline servers run the same way (this program's <c>baseline-server</c> mode), so each side's CPU
 /// time and memory are those of its own process.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
@@ -99,10 +99,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         return await LaunchAsync(dll, "", environment, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts the process on a port the system picks when Kestrel binds, read from its "Now listening on" line: a port
+    /// picked beforehand could be taken by another benchmark's server in between, and this one's health check would
+    /// then be answered by that server (two runs at once drove one service and each saw the other's events).
+    /// </summary>
     private static async Task<ServiceProcess> LaunchAsync(
         string dll, string arguments, IDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}".TrimEnd())
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -110,9 +114,10 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_URLS"] = address.ToString();
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
@@ -121,11 +126,30 @@ public sealed class ServiceProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("The service did not start.");
         var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(output, e.Data);
+            if (e.Data is { } line && ListeningOn().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, address);
+        var exited = process.WaitForExitAsync(cancellationToken);
+        if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)) != listening.Task)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw new InvalidOperationException($"The service did not start listening:\n{Read(output)}");
+        }
+
+        var service = new ServiceProcess(process, await listening.Task);
         while (true)
         {
             if (process.HasExited)
@@ -178,12 +202,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningOn();
 
     private static void Append(System.Text.StringBuilder output, string? line)
     {
