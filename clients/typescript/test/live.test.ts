@@ -25,7 +25,9 @@ function shape(sessions: readonly Session[], now: number, view: LiveView): strin
     .sort((a, b) => a.id - b.id)
     .map((s) => {
       const live = { ...s, asOfMs: 'asOfMs' in s ? (s as LiveSession).asOfMs : now } as LiveSession;
-      return `${s.id} v${s.version} ${s.state} ${s.isCompleted} ${s.title} ${s.groupId} left=${view.timeLeft(live, now)?.toFixed(2)} focus=${view.focusSeconds(live, now).toFixed(2)}`;
+      // In whole milliseconds: two sums of the same instants in floating point may round apart at a x.xx5 boundary.
+      const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 1000));
+      return `${s.id} v${s.version} ${s.state} ${s.isCompleted} ${s.title} ${s.groupId} leftMs=${ms(view.timeLeft(live, now))} focusMs=${ms(view.focusSeconds(live, now))}`;
     });
 }
 
