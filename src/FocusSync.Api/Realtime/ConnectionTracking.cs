@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 
@@ -35,15 +37,70 @@ public sealed class ConnectionClosers(HubShutdown shutdown, TokenExpiry expiry, 
 }
 
 /// <summary>
-/// The hub's in-memory lifetime manager, with each connection handed to <see cref="ConnectionClosers"/>. A subclass
-/// rather than a wrapper, so every other member stays the manager's own.
+/// The hub's in-memory lifetime manager, with each connection handed to <see cref="ConnectionClosers"/>, and a
+/// user's connections found through an index by user: the base class finds them by looking at every connection of
+/// the instance, once per event. A subclass rather than a wrapper, so every other member stays the manager's own.
 /// </summary>
 internal sealed class TrackingLifetimeManager(ConnectionClosers closers, ILogger<DefaultHubLifetimeManager<SessionsHub>> logger)
     : DefaultHubLifetimeManager<SessionsHub>(logger)
 {
-    public override Task OnConnectedAsync(HubConnectionContext connection) => closers.ConnectedAsync(connection, base.OnConnectedAsync);
+    private readonly Lock _lock = new();
+    private readonly ConcurrentDictionary<string, HubConnectionStore> _byUser = new(StringComparer.Ordinal);
 
-    public override Task OnDisconnectedAsync(HubConnectionContext connection) => closers.DisconnectedAsync(connection, base.OnDisconnectedAsync);
+    public override async Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        await closers.ConnectedAsync(connection, base.OnConnectedAsync);
+        if (connection.UserIdentifier is { } userId)
+        {
+            lock (_lock)
+            {
+                _byUser.GetOrAdd(userId, _ => new HubConnectionStore()).Add(connection);
+            }
+        }
+    }
+
+    public override Task OnDisconnectedAsync(HubConnectionContext connection)
+    {
+        // Under the lock, so that a connection of the same user arriving now is never added to a store being dropped.
+        if (connection.UserIdentifier is { } userId)
+        {
+            lock (_lock)
+            {
+                if (_byUser.TryGetValue(userId, out var connections))
+                {
+                    connections.Remove(connection);
+                    if (connections.Count == 0)
+                    {
+                        _byUser.TryRemove(userId, out _);
+                    }
+                }
+            }
+        }
+
+        return closers.DisconnectedAsync(connection, base.OnDisconnectedAsync);
+    }
+
+    /// <summary>Serialises the message once per protocol and writes it to each connection of the user, as the base class does.</summary>
+    public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        if (!_byUser.TryGetValue(userId, out var connections))
+        {
+            return Task.CompletedTask;
+        }
+
+        var message = new SerializedHubMessage(new InvocationMessage(methodName, args));
+        List<Task>? pending = null;
+        foreach (var connection in connections)
+        {
+            var write = connection.WriteAsync(message, cancellationToken);
+            if (!write.IsCompletedSuccessfully)
+            {
+                (pending ??= []).Add(write.AsTask());
+            }
+        }
+
+        return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+    }
 }
 
 /// <summary>The Redis backplane's lifetime manager, with each connection handed to <see cref="ConnectionClosers"/> likewise.</summary>

@@ -105,6 +105,30 @@ public sealed class EventDeliveryTests(Apps apps) : IClassFixture<Apps>
         await DisposeAllAsync(alices, bobs);
     }
 
+    [Fact]
+    public async Task EventsFollowAUsersConnectionsAsTheyComeAndGo()
+    {
+        var app = await apps.ForAsync(Db.Sqlite);
+        using var user = app.ClientFor(FocusSyncApp.NewUserId());
+        var first = await app.ConnectHubAsync(user.Uid);
+        var second = await app.ConnectHubAsync(user.Uid);
+
+        await user.CreateGroupAsync("both");
+        Assert.Equal("addGroup", (await first.NextAsync()).Type());
+        Assert.Equal("addGroup", (await second.NextAsync()).Type());
+        await first.DisposeAsync();
+        await user.CreateGroupAsync("second only");
+        Assert.Equal("second only", (await second.NextAsync()).GetProperty("group").GetProperty("name").GetString());
+
+        // The user's last connection gone, then a new one: it must be found as the first was.
+        await second.DisposeAsync();
+        await user.CreateGroupAsync("no one");
+        await using var third = await app.ConnectHubAsync(user.Uid);
+        await user.CreateGroupAsync("third");
+        Assert.Equal("third", (await third.NextAsync()).GetProperty("group").GetProperty("name").GetString());
+        Assert.False(await third.WaitForEventAsync(TimeSpan.FromMilliseconds(200)));
+    }
+
     [Theory]
     [ClassData(typeof(Databases))]
     public async Task ACountdownCompletesWithinOneSecondOfItsTargetWithNoRequestMade(Db db)
