@@ -776,7 +776,18 @@ public sealed class FocusSyncView : IAsyncDisposable, INotifyPropertyChanged
 
     private async Task Pulse()
     {
-        await _gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            await _gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The view is being disposed: the pulse still wakes whoever waits (without the gate, as SetConnection
+            // does), and must not fail the disposal.
+            Interlocked.Exchange(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            return;
+        }
+
         try
         {
             Interlocked.Exchange(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

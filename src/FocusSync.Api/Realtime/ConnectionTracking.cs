@@ -49,34 +49,22 @@ internal sealed class TrackingLifetimeManager(ConnectionClosers closers, ILogger
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        await closers.ConnectedAsync(connection, base.OnConnectedAsync);
-        if (connection.UserIdentifier is { } userId)
+        // Indexed first, so that it hears every event from the moment the base class counts it in.
+        Index(connection);
+        try
         {
-            lock (_lock)
-            {
-                _byUser.GetOrAdd(userId, _ => new HubConnectionStore()).Add(connection);
-            }
+            await closers.ConnectedAsync(connection, base.OnConnectedAsync);
+        }
+        catch
+        {
+            Unindex(connection);
+            throw;
         }
     }
 
     public override Task OnDisconnectedAsync(HubConnectionContext connection)
     {
-        // Under the lock, so that a connection of the same user arriving now is never added to a store being dropped.
-        if (connection.UserIdentifier is { } userId)
-        {
-            lock (_lock)
-            {
-                if (_byUser.TryGetValue(userId, out var connections))
-                {
-                    connections.Remove(connection);
-                    if (connections.Count == 0)
-                    {
-                        _byUser.TryRemove(userId, out _);
-                    }
-                }
-            }
-        }
-
+        Unindex(connection);
         return closers.DisconnectedAsync(connection, base.OnDisconnectedAsync);
     }
 
@@ -100,6 +88,36 @@ internal sealed class TrackingLifetimeManager(ConnectionClosers closers, ILogger
         }
 
         return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+    }
+
+    private void Index(HubConnectionContext connection)
+    {
+        if (connection.UserIdentifier is { } userId)
+        {
+            lock (_lock)
+            {
+                _byUser.GetOrAdd(userId, _ => new HubConnectionStore()).Add(connection);
+            }
+        }
+    }
+
+    // Under the lock, so that a connection of the same user arriving now is never added to a store being dropped.
+    private void Unindex(HubConnectionContext connection)
+    {
+        if (connection.UserIdentifier is { } userId)
+        {
+            lock (_lock)
+            {
+                if (_byUser.TryGetValue(userId, out var connections))
+                {
+                    connections.Remove(connection);
+                    if (connections.Count == 0)
+                    {
+                        _byUser.TryRemove(userId, out _);
+                    }
+                }
+            }
+        }
     }
 }
 
