@@ -42,14 +42,7 @@ public sealed class SharedQueueTests : IDisposable
     public async Task AStartWhileWatchHoldsTheQueueOfflineIsRefusedNamingTheQueueAndQueuedOnceTheWatchHasEnded(Db db)
     {
         await using var database = await TestDatabase.CreateAsync(db);
-        var clock = new FakeTimeProvider(AppOptions.DefaultNow);
-        var options = new AppOptions { RealSockets = true, Clock = clock, Tokens = new TestTokens(clock) };
-        var before = FocusSyncApp.Start(database, options);
-        var uid = FocusSyncApp.NewUserId();
-        await _person.OkAsync("login", "--server", before.Address.ToString(), "--token", before.Tokens.Mint(uid));
-        await _person.OkAsync("add", "Write");
-        var port = before.Address.Port;
-        await before.DisposeAsync();
+        var (options, uid) = await SignedInThenServerGoneAsync(database, "Write");
         using var output = new LiveWriter();
         using var ctrlC = new CancellationTokenSource(Person.Timeout);
         var watch = Watch(output, ctrlC.Token);
@@ -60,7 +53,7 @@ public sealed class SharedQueueTests : IDisposable
         await ctrlC.CancelAsync();
         var watchExit = await watch;
         var queued = await _person.OkAsync("start", "Write", "--timeout", "3s");
-        await using var after = FocusSyncApp.Start(database, options with { Port = port });
+        await using var after = FocusSyncApp.Start(database, options);
         var sync = await _person.OkAsync("sync");
 
         Assert.Equal(ExitCodes.Busy, held.ExitCode);
@@ -81,17 +74,9 @@ public sealed class SharedQueueTests : IDisposable
     public async Task WhileAnotherProcessHoldsAQueueWithChangesAnActionIsSentDirectlyAndSyncLeavesThemToThatProcess(Db db)
     {
         await using var database = await TestDatabase.CreateAsync(db);
-        var clock = new FakeTimeProvider(AppOptions.DefaultNow);
-        var options = new AppOptions { RealSockets = true, Clock = clock, Tokens = new TestTokens(clock) };
-        var before = FocusSyncApp.Start(database, options);
-        var uid = FocusSyncApp.NewUserId();
-        await _person.OkAsync("login", "--server", before.Address.ToString(), "--token", before.Tokens.Mint(uid));
-        await _person.OkAsync("add", "Write");
-        await _person.OkAsync("add", "Read");
-        var port = before.Address.Port;
-        await before.DisposeAsync();
+        var (options, uid) = await SignedInThenServerGoneAsync(database, "Write", "Read");
         await _person.OkAsync("start", "Write", "--timeout", "3s");
-        await using var after = FocusSyncApp.Start(database, options with { Port = port });
+        await using var after = FocusSyncApp.Start(database, options);
         var queue = new Client.JsonFileOperationStore(Directory.GetFiles(_person.ConfigDirectory, "queue-*.json").Single());
 
         CliResult start, sync;
@@ -113,6 +98,29 @@ public sealed class SharedQueueTests : IDisposable
     }
 
     public void Dispose() => _person.Dispose();
+
+    /// <summary>
+    /// Signs in against a server on <paramref name="database"/>, adds the sessions, then stops the server; the options
+    /// returned start it again on the same port, clock and tokens.
+    /// </summary>
+    private async Task<(AppOptions Options, string Uid)> SignedInThenServerGoneAsync(TestDatabase database, params string[] titles)
+    {
+        var clock = new FakeTimeProvider(AppOptions.DefaultNow);
+        var options = new AppOptions { RealSockets = true, Clock = clock, Tokens = new TestTokens(clock) };
+        var uid = FocusSyncApp.NewUserId();
+        await using (var before = FocusSyncApp.Start(database, options))
+        {
+            await _person.OkAsync("login", "--server", before.Address.ToString(), "--token", before.Tokens.Mint(uid));
+            foreach (var title in titles)
+            {
+                await _person.OkAsync("add", title);
+            }
+
+            options = options with { Port = before.Address.Port };
+        }
+
+        return (options, uid);
+    }
 
     /// <summary>Runs <c>watch</c> in-process until <paramref name="ctrlC"/> is cancelled.</summary>
     private Task<int> Watch(LiveWriter output, CancellationToken ctrlC) =>
